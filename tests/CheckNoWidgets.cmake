@@ -1,0 +1,13 @@
+# Fails when a file under DIR includes a QtWidgets / QtGui / QtCharts header.
+file(GLOB_RECURSE files ${DIR}/*.h ${DIR}/*.cpp)
+set(bad "")
+foreach(f IN LISTS files)
+  file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](QtWidgets|QtGui|QtCharts|QWidget|QApplication|QMainWindow|QDialog|QPixmap|QImage|QPainter|QGuiApplication)")
+  if(lines)
+    list(APPEND bad "${f}: ${lines}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "core includes GUI headers:\n${bad}")
+endif()
+message(STATUS "core is free of GUI headers (${DIR})")
