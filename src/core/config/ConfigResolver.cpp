@@ -345,6 +345,29 @@ ConfigResolver::EnvParse ConfigResolver::parseEnvValue(const PrecedenceProfile &
     return r;
 }
 
+QVariant ConfigResolver::parseText(const SchemaKey &key, const QString &text, QString *error)
+{
+    switch (key.type) {
+    case ValueType::Bool:
+        if (const auto b = wordBool(text, EnvBoolMode::Words))
+            return *b;
+        *error = QStringLiteral("'%1' is not true or false").arg(text);
+        return {};
+    case ValueType::Int:
+        if (const auto i = pythonInt(text))
+            return QVariant::fromValue<qint64>(*i);
+        *error = QStringLiteral("'%1' is not an integer").arg(text);
+        return {};
+    case ValueType::Float:
+        if (const auto f = pythonFloat(text))
+            return *f;
+        *error = QStringLiteral("'%1' is not a number").arg(text);
+        return {};
+    default:
+        return text;
+    }
+}
+
 QString ConfigResolver::displayValue(const SchemaKey &key, const QVariant &value, bool reveal)
 {
     if (!value.isValid() || value.isNull())
@@ -360,6 +383,15 @@ QString ConfigResolver::displayValue(const SchemaKey &key, const QVariant &value
     if (key.type == ValueType::Url && !reveal)
         return redactUrl(text);
     return text;
+}
+
+QString ConfigResolver::displayCandidate(const SchemaKey &key, const Candidate &candidate, bool reveal)
+{
+    if (candidate.value.isValid() && !candidate.value.isNull())
+        return displayValue(key, candidate.value, reveal);
+    if (key.secret && !reveal)
+        return QStringLiteral("••••••••");
+    return reveal ? candidate.raw : redactSecrets(candidate.raw);
 }
 
 QList<ConfigIssue> ConfigResolver::validateDocument(const PrecedenceProfile &profile, const TomlDocument &doc,
@@ -538,26 +570,10 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
             if (ov.first != key.key)
                 continue;
             const Origin o{Source::Override, {}, 0, 0, {}, {}};
-            QVariant v = ov.second;
-            std::optional<QString> bad;
-            if (key.type == ValueType::Bool) {
-                if (const auto b = wordBool(ov.second, EnvBoolMode::Words))
-                    v = *b;
-                else
-                    bad = QStringLiteral("'%1' is not true or false").arg(ov.second);
-            } else if (key.type == ValueType::Int) {
-                if (const auto i = pythonInt(ov.second))
-                    v = QVariant::fromValue<qint64>(*i);
-                else
-                    bad = QStringLiteral("'%1' is not an integer").arg(ov.second);
-            } else if (key.type == ValueType::Float) {
-                if (const auto f = pythonFloat(ov.second))
-                    v = *f;
-                else
-                    bad = QStringLiteral("'%1' is not a number").arg(ov.second);
-            }
-            if (bad)
-                out.issues.append({Severity::Error, key.key, QStringLiteral("%1 (command line): %2").arg(key.key, *bad), o});
+            QString bad;
+            const QVariant v = parseText(key, ov.second, &bad);
+            if (!v.isValid())
+                out.issues.append({Severity::Error, key.key, QStringLiteral("%1 (command line): %2").arg(key.key, bad), o});
             else
                 fromOverride = Candidate{v, ov.second, o};
         }

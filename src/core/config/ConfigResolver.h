@@ -133,8 +133,15 @@ public:
     };
     static EnvParse parseEnvValue(const PrecedenceProfile &profile, const SchemaKey &key, const QString &text);
 
+    /// Reads a value typed by the admin (command line, form) as the key's type; invalid QVariant
+    /// and *error set when the text does not fit ("'maybe' is not true or false").
+    static QVariant parseText(const SchemaKey &key, const QString &text, QString *error);
+
     /// A value as the admin reads it; URL credentials and secrets masked unless reveal is set.
     static QString displayValue(const SchemaKey &key, const QVariant &value, bool reveal = false);
+    /// A candidate as the admin reads it: its typed value, or its raw text when it has none,
+    /// masked the same way.
+    static QString displayCandidate(const SchemaKey &key, const Candidate &candidate, bool reveal = false);
 };
 
 }  // namespace codex::config

@@ -185,6 +185,28 @@ std::optional<ConfigSchema> ConfigSchema::fromJson(const QByteArray &json, QStri
         }
         s.m_sections.append(section);
     }
+    for (const QJsonValue &presetValue : root.value(QLatin1String("presets")).toArray()) {
+        const QJsonObject po = presetValue.toObject();
+        ConfigPreset preset;
+        preset.id = po.value(QLatin1String("id")).toString();
+        preset.title = po.value(QLatin1String("title")).toString();
+        preset.description = po.value(QLatin1String("description")).toString();
+        const QJsonObject env = po.value(QLatin1String("env")).toObject();
+        for (auto it = env.begin(); it != env.end(); ++it)
+            preset.env.append({it.key(), it.value().toString()});
+        const QJsonObject file = po.value(QLatin1String("file")).toObject();
+        for (auto it = file.begin(); it != file.end(); ++it) {
+            const SchemaKey *k = s.find(it.key());
+            if (!k) {
+                *error = QStringLiteral("preset %1 names unknown key %2").arg(preset.id, it.key());
+                return std::nullopt;
+            }
+            const QVariant v = k->type == ValueType::Int ? QVariant::fromValue<qint64>(it.value().toInteger())
+                                                         : it.value().toVariant();
+            preset.fileValues.append({it.key(), v});
+        }
+        s.m_presets.append(preset);
+    }
     return s;
 }
 

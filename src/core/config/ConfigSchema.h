@@ -50,6 +50,16 @@ struct SchemaSection {
     QList<int> keyIndexes;
 };
 
+/// A named set of what-if environment variables and/or file values from the seeds
+/// (rollback flags, feature-flag stages, emergency disable).
+struct ConfigPreset {
+    QString id;
+    QString title;
+    QString description;
+    QList<QPair<QString, QString>> env;        ///< variable, value
+    QList<QPair<QString, QVariant>> fileValues;  ///< key, typed value
+};
+
 /// A prefix of environment variables that a configuration system treats specially.
 struct EnvPrefixRule {
     QString prefix;
@@ -73,6 +83,7 @@ public:
     const QList<SchemaSection> &sections() const { return m_sections; }
     const QList<EnvPrefixRule> &forbiddenEnvPrefixes() const { return m_forbidden; }
     const QList<EnvPrefixRule> &movedEnvPrefixes() const { return m_moved; }
+    const QList<ConfigPreset> &presets() const { return m_presets; }
 
     const SchemaKey *find(const QString &key) const;
     const SchemaKey *findByEnv(const QString &envName) const;
@@ -91,6 +102,7 @@ private:
     QList<SchemaSection> m_sections;
     QList<EnvPrefixRule> m_forbidden;
     QList<EnvPrefixRule> m_moved;
+    QList<ConfigPreset> m_presets;
 };
 
 /// "bool", "integer", … as the admin reads it.

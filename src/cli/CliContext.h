@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+#include <QTextStream>
+
+/// What every codex-adminctl command shares: its arguments, output streams and the options
+/// every command takes (--workspace, --json).
+struct CliContext {
+    QStringList args;  ///< the command's own arguments, program name first ("codex-adminctl config show")
+    QTextStream &out;
+    QTextStream &err;
+
+    /// Adds --workspace and --json, parses, and on a usage error prints it and returns false.
+    bool parse(QCommandLineParser &parser, const QString &usage);
+    /// The workspace folder: --workspace, else the current folder.
+    QString workspace(const QCommandLineParser &parser) const;
+    /// One-line failure on stderr, as every command reports one.
+    int fail(const QString &message, int code = 1) const;
+};
+
+namespace cli {
+constexpr int kUsageError = 2;
+int runConfig(CliContext &ctx);
+}  // namespace cli

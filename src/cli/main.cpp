@@ -1,0 +1,50 @@
+// codex-adminctl: the command-line front end on Codex Admin's core, for scripts and CI.
+#include "CliContext.h"
+
+#include "common/Log.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace {
+
+const char *kUsage =
+    "Usage: codex-adminctl COMMAND [options]\n"
+    "\n"
+    "Commands:\n"
+    "  config show      Effective archive / ccproxy configuration [--origin] [--json] [--profile P]\n"
+    "  config set       Set KEY to VALUE in the configuration file, keeping everything else as it is\n"
+    "  config unset     Remove KEY from the configuration file\n"
+    "  config validate  Check the configuration; exit 1 when it is invalid\n"
+    "\n"
+    "Every command takes --workspace DIR (default: the current folder) and --help.\n";
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("codex-adminctl"));
+    QCoreApplication::setOrganizationName(QStringLiteral("codex-admin"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CODEXADMIN_VERSION));
+    codex::log::init({QStringLiteral("codex-adminctl"), true, true, QStringLiteral("warn")});
+
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    QStringList args = app.arguments();
+    if (args.size() < 2 || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h")
+        || args[1] == QLatin1String("help")) {
+        out << kUsage;
+        return args.size() < 2 ? cli::kUsageError : 0;
+    }
+    if (args[1] == QLatin1String("--version")) {
+        out << "codex-adminctl " << CODEXADMIN_VERSION << "\n";
+        return 0;
+    }
+    const QString command = args[1];
+    CliContext ctx{args, out, err};
+    if (command == QLatin1String("config"))
+        return cli::runConfig(ctx);
+    err << "codex-adminctl: unknown command '" << command << "'\n\n" << kUsage;
+    return cli::kUsageError;
+}

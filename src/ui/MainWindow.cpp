@@ -1,0 +1,132 @@
+#include "ui/MainWindow.h"
+
+#include "common/Log.h"
+#include "ui/ConfigPage.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace codex::ui {
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Codex Admin"));
+    auto *central = new QWidget(this);
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_nav = new QListWidget(central);
+    m_nav->setObjectName(QStringLiteral("navigation"));
+    m_nav->setIconSize(QSize(24, 24));
+    m_nav->setSpacing(2);
+    m_nav->setFixedWidth(160);
+    m_nav->setFrameShape(QFrame::NoFrame);
+    m_stack = new QStackedWidget(central);
+    layout->addWidget(m_nav);
+    layout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *open = file->addAction(tr("&Open Workspace…"), this, &MainWindow::chooseWorkspace);
+    open->setShortcut(QKeySequence::Open);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Codex Admin"), this, [this] {
+        QMessageBox::about(this, tr("About Codex Admin"),
+                           tr("<b>Codex Admin %1</b><br/>Administration console for the codex archive and the "
+                              "ccproxy Codex rollout.<br/>Log file: %2")
+                               .arg(QStringLiteral(CODEXADMIN_VERSION), codex::log::filePath().toHtmlEscaped()));
+    });
+
+    m_workspaceLabel = new QLabel(this);
+    m_workspaceLabel->setObjectName(QStringLiteral("workspaceLabel"));
+    m_backendLabel = new QLabel(this);
+    m_backendLabel->setObjectName(QStringLiteral("backendLabel"));
+    m_badge = new QLabel(this);
+    m_badge->hide();
+    statusBar()->addWidget(m_workspaceLabel);
+    statusBar()->addWidget(m_backendLabel, 1);
+    statusBar()->addPermanentWidget(m_badge);
+
+    // Only pages that work are listed.
+    m_config = new ConfigPage(m_stack);
+    addPage(m_config);
+    connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
+    m_nav->setCurrentRow(0);
+    resize(1280, 800);
+}
+
+void MainWindow::addPage(Page *page)
+{
+    m_pages.append(page);
+    m_stack->addWidget(page);
+    auto *item = new QListWidgetItem(page->icon(), page->title(), m_nav);
+    item->setSizeHint(QSize(0, 36));
+    connect(page, &Page::statusChanged, m_backendLabel, &QLabel::setText);
+}
+
+void MainWindow::showPage(int index)
+{
+    m_nav->setCurrentRow(index);
+}
+
+void MainWindow::setBadge(const QString &text)
+{
+    m_badge->setText(text);
+    m_badge->setVisible(!text.isEmpty());
+}
+
+void MainWindow::openWorkspace(const QString &folder)
+{
+    m_workspace = Workspace(folder);
+    QSettings().setValue(QStringLiteral("workspace/last"), m_workspace.root());
+    m_workspaceLabel->setText(tr("Workspace: %1").arg(m_workspace.root()));
+    setWindowTitle(tr("Codex Admin — %1").arg(m_workspace.root()));
+    codex::log::info(QStringLiteral("opened workspace %1").arg(m_workspace.root()));
+    for (Page *p : m_pages)
+        p->setWorkspace(m_workspace);
+}
+
+bool MainWindow::confirmDiscard()
+{
+    for (Page *p : m_pages)
+        if (p->hasUnsavedChanges())
+            return QMessageBox::question(this, tr("Unsaved changes"),
+                                         tr("%1 has unsaved changes. Discard them?").arg(p->title()))
+                   == QMessageBox::Yes;
+    return true;
+}
+
+void MainWindow::chooseWorkspace()
+{
+    if (!confirmDiscard())
+        return;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a workspace (a folder holding .codex/)"),
+                                                          m_workspace.root());
+    if (!dir.isEmpty())
+        openWorkspace(dir);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (confirmDiscard())
+        event->accept();
+    else
+        event->ignore();
+}
+
+}  // namespace codex::ui

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "common/Workspace.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace codex::ui {
+
+class Page;
+class ConfigPage;
+
+/// The main window: a navigation list of the pages that work, the page, and a status bar with
+/// the workspace and the effective archive backend. It only hosts pages.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+
+    void openWorkspace(const QString &folder);
+    const Workspace &workspace() const { return m_workspace; }
+    ConfigPage *configPage() const { return m_config; }
+    QListWidget *navigation() const { return m_nav; }
+    void showPage(int index);
+
+    /// Set by --demo etc.: a label in the status bar.
+    void setBadge(const QString &text);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void addPage(Page *page);
+    void chooseWorkspace();
+    bool confirmDiscard();
+
+    Workspace m_workspace;
+    QListWidget *m_nav;
+    QStackedWidget *m_stack;
+    QList<Page *> m_pages;
+    ConfigPage *m_config;
+    QLabel *m_workspaceLabel;
+    QLabel *m_backendLabel;
+    QLabel *m_badge;
+};
+
+}  // namespace codex::ui

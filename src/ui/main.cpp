@@ -1,0 +1,105 @@
+// codex-admin: the desktop console.
+#include "common/Log.h"
+#include "common/Workspace.h"
+#include "ui/MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QSettings>
+#include <QTimer>
+#include <QTranslator>
+
+#include <cstdio>
+
+namespace {
+
+/// Reports the time from process start to the first painted frame (bench_startup reads it).
+class FirstPaintProbe : public QObject {
+public:
+    FirstPaintProbe(QElapsedTimer *clock, bool quit) : m_clock(clock), m_quit(quit) {}
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Paint && !m_done) {
+            m_done = true;
+            // Report after this paint has been delivered.
+            QTimer::singleShot(0, [this] {
+                std::printf("first-paint-ms %.1f\n", double(m_clock->nsecsElapsed()) / 1e6);
+                std::fflush(stdout);
+                if (m_quit)
+                    QCoreApplication::quit();
+            });
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    QElapsedTimer *m_clock;
+    bool m_quit;
+    bool m_done = false;
+};
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    QElapsedTimer clock;
+    clock.start();
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("codex-admin"));
+    QApplication::setOrganizationName(QStringLiteral("codex-admin"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Codex Admin"));
+    QApplication::setApplicationVersion(QStringLiteral(CODEXADMIN_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("codex-admin"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Administration console for the codex archive and the ccproxy Codex rollout."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({QStringLiteral("workspace"),
+                      QStringLiteral("Workspace folder holding .codex/ (default: the current folder when it has "
+                                     ".codex/, else the last one used)."),
+                      QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("lang"), QStringLiteral("User interface language (e.g. de, en)."), QStringLiteral("LANG")});
+    parser.process(app);
+
+    codex::log::init({QStringLiteral("codex-admin"), true, true, QStringLiteral("info")});
+
+    QTranslator qtTranslator;
+    QTranslator appTranslator;
+    const QLocale locale = parser.isSet(QStringLiteral("lang")) ? QLocale(parser.value(QStringLiteral("lang"))) : QLocale();
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        app.installTranslator(&qtTranslator);
+    if (appTranslator.load(locale, QStringLiteral("codex-admin"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        app.installTranslator(&appTranslator);
+
+    const QString requested = parser.value(QStringLiteral("workspace"));
+    if (!requested.isEmpty() && !QFileInfo(QDir::current().absoluteFilePath(requested)).isDir()) {
+        std::fprintf(stderr, "codex-admin: workspace %s is not a folder\n", qPrintable(requested));
+        return 2;
+    }
+    const QString folder = codex::Workspace::choose(requested, QDir::currentPath(),
+                                                    QSettings().value(QStringLiteral("workspace/last")).toString());
+
+    codex::ui::MainWindow window;
+    std::unique_ptr<FirstPaintProbe> probe;
+    if (qEnvironmentVariableIsSet("CODEX_ADMIN_REPORT_FIRST_PAINT")) {
+        probe = std::make_unique<FirstPaintProbe>(&clock, qEnvironmentVariableIntValue("CODEX_ADMIN_REPORT_FIRST_PAINT") == 2);
+        window.installEventFilter(probe.get());
+    }
+    window.openWorkspace(folder);
+    window.show();
+    // For documentation and visual checks: grab the window once it has settled, then quit.
+    const QString shot = qEnvironmentVariable("CODEX_ADMIN_SCREENSHOT");
+    if (!shot.isEmpty())
+        QTimer::singleShot(800, &window, [&window, shot] {
+            if (!window.grab().save(shot))
+                std::fprintf(stderr, "codex-admin: cannot write %s\n", qPrintable(shot));
+            QCoreApplication::quit();
+        });
+    return app.exec();
+}
