@@ -63,6 +63,10 @@
         <source>%1: %2 (expected %3)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>built-in default</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ConfigPage</name>

@@ -152,7 +152,7 @@ QStringList EnvironmentModel::ignoredSummaries() const
 {
     QStringList out;
     for (const Var &v : m_vars)
-        if (v.kind == StatusKind::Ignored || v.kind == StatusKind::Problem)
+        if (v.kind == StatusKind::Ignored || v.kind == StatusKind::Problem || v.kind == StatusKind::Shadowed)
             out.append(QStringLiteral("%1=%2 — %3").arg(v.name, v.secret ? QStringLiteral("***") : redactUrl(v.value), v.status));
     return out;
 }

@@ -46,7 +46,8 @@ public:
 
     QString nameAt(int row) const;
     bool isWhatIf(int row) const;
-    /// Variables set that have no effect under the profile, with the reason: the banner's text.
+    /// Variables set that have no effect under the profile (ignored, shadowed by a higher layer,
+    /// or refused), with the reason: the banner's text.
     QStringList ignoredSummaries() const;
 
     static bool isConfigVariable(const QString &name);

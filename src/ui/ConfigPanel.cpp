@@ -359,30 +359,26 @@ void ConfigPanel::reopen()
     inputs.environment = m_env->environment();
     m_editError.clear();
     const bool rebuild = m_rows.isEmpty() || m_rows.front()->schema != &profile->schema().keys().front();
-    m_editor->blockSignals(true);
-    m_editor->open(*profile, inputs);
-    m_editor->blockSignals(false);
     if (rebuild)
-        buildForm();
+        buildForm(profile->schema());
     m_orderLabel->setText(profile->order);
     if (m_selectedKey.isEmpty() || !profile->schema().find(m_selectedKey))
         m_selectedKey = profile->schema().keys().front().key;
     m_infoBanner->showMessage({});
     m_diskBanner->showMessage({});
-    onDocumentChanged();
-    onResolved();
+    m_editor->open(*profile, inputs);  // its signals refresh the model, the form and the banners
 }
 
-void ConfigPanel::buildForm()
+void ConfigPanel::buildForm(const ConfigSchema &schema)
 {
     qDeleteAll(m_rows);
     m_rows.clear();
+    m_schema = &schema;
     QLayout *layout = m_formHost->layout();
     while (QLayoutItem *item = layout->takeAt(0)) {
         delete item->widget();
         delete item;
     }
-    const ConfigSchema &schema = m_editor->profile().schema();
     for (const SchemaSection &section : schema.sections()) {
         auto *box = new QGroupBox(QStringLiteral("%1  [%2]").arg(section.title, section.name), m_formHost);
         box->setObjectName(QStringLiteral("section_") + section.name);
@@ -457,7 +453,7 @@ void ConfigPanel::buildForm()
                 }
                 connect(row->line, &QLineEdit::textEdited, this, [this, row](const QString &text) {
                     // Live validation: the field turns red with the rule as its tooltip.
-                    const ConfigSchema &s = m_editor->profile().schema();
+                    const ConfigSchema &s = *m_schema;
                     QString error;
                     QVariant v = text.isEmpty() && row->schema->nullable ? QVariant() : ConfigResolver::parseText(*row->schema, text, &error);
                     std::optional<QString> broken = v.isValid() || text.isEmpty() ? s.check(*row->schema, v) : std::optional<QString>(error);

@@ -56,7 +56,7 @@ private:
     struct Row;
     void onResolved();
     void onDocumentChanged();
-    void buildForm();
+    void buildForm(const config::ConfigSchema &schema);
     void refreshForm();
     void refreshBanners();
     void refreshChain();
@@ -94,6 +94,7 @@ private:
     QTableView *m_envView;
     QToolButton *m_presets;
     QList<Row *> m_rows;
+    const config::ConfigSchema *m_schema = nullptr;
     QString m_selectedKey;
     QString m_editError;
     bool m_refreshing = false;

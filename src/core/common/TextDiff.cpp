@@ -59,10 +59,10 @@ QString TextDiff::unified(const QByteArray &before, const QByteArray &after, con
             if (i < n && j < m && a[head + i] == b[head + j]) {
                 ops.push_back({' ', a[head + i]});
                 ++i, ++j;
-            } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                ops.push_back({'+', b[head + j++]});
+            } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+                ops.push_back({'-', a[head + i++]});  // removals before additions, as diff -u shows them
             } else {
-                ops.push_back({'-', a[head + i++]});
+                ops.push_back({'+', b[head + j++]});
             }
         }
     } else {  // too large to align: show the middle as replaced

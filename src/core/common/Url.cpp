@@ -96,7 +96,8 @@ ParsedUrl ParsedUrl::parse(const QString &text)
 
 QString redactUrl(const QString &url)
 {
-    static const QRegularExpression userInfo(QStringLiteral("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]*@"));
+    // Up to the last '@' before the path, as parse() splits it: a password may contain '@' or '#'.
+    static const QRegularExpression userInfo(QStringLiteral("^([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s]*@"));
     QString out = url;
     out.replace(userInfo, QStringLiteral("\\1***@"));
     return out;
@@ -104,7 +105,7 @@ QString redactUrl(const QString &url)
 
 QString redactSecrets(const QString &text)
 {
-    static const QRegularExpression urlUserInfo(QStringLiteral("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s\"']+@"));
+    static const QRegularExpression urlUserInfo(QStringLiteral("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s\"']+@"));
     static const QRegularExpression bearer(QStringLiteral("(Bearer\\s+)[^\\s\"',]+"),
                                            QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression keyValue(

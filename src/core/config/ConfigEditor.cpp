@@ -87,6 +87,19 @@ void ConfigEditor::reresolve()
 void ConfigEditor::setEnvironment(const QMap<QString, QString> &environment)
 {
     m_inputs.environment = environment;
+    if (!m_profile)
+        return;
+    // The environment can choose the file (CODEX_ARCHIVE_CONFIG, CONFIG_FILE, XDG_CONFIG_HOME).
+    FileChoice next = ConfigResolver::locate(*m_profile, m_inputs);
+    if (next.editPath != m_sources.file.editPath) {
+        if (!isModified()) {
+            loadFromDisk();
+            return;
+        }
+        // Unsaved edits belong to the file being edited: keep it until they are saved or dropped.
+    } else {
+        m_sources.file = next;
+    }
     reresolve();
 }
 

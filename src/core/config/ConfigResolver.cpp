@@ -451,6 +451,9 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
     // --- the file layer -------------------------------------------------------------------
     const bool fileRead = sources.file.exists && sources.document && sources.document->isValid();
     const bool fileIgnoredWhole = !sources.file.exists && !sources.file.ignoredPath.isEmpty();
+    // Generation A decides by the file's presence (or --config), not by whether it parses: a broken or
+    // missing chosen file makes it fail, it never falls back to the environment.
+    const bool fileHidesEnvA = sources.file.exists || !inputs.explicitFile.isEmpty();
     if (!sources.readError.isEmpty())
         out.issues.append({Severity::Error, {}, sources.readError, Origin{Source::File, fileDisplay, 0, 0, {}, {}}});
     if (!inputs.explicitFile.isEmpty() && !sources.file.exists)
@@ -594,7 +597,7 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
                 if (p.skipped) {
                     ignored.append({c, QStringLiteral("ignored: generation B skips environment variables that "
                                                       "are set but empty")});
-                } else if (profile.kind == ProfileKind::ArchiveA && fileRead) {
+                } else if (profile.kind == ProfileKind::ArchiveA && fileHidesEnvA) {
                     ignored.append({c, fileIgnoredByA});
                 } else {
                     if (p.error)
