@@ -198,7 +198,13 @@ QString ConfigEditor::diff() const
 
 QList<ConfigIssue> ConfigEditor::validate() const
 {
-    return ConfigResolver::validateDocument(*m_profile, m_doc, m_displayPath);
+    // The same text validates the same way: save() after an edit reuses the edit's check.
+    if (m_validatedBytes.isNull() || m_validatedBytes.constData() != m_doc.bytes().constData()
+        || m_validatedBytes != m_doc.bytes()) {
+        m_validation = ConfigResolver::validateDocument(*m_profile, m_doc, m_displayPath);
+        m_validatedBytes = m_doc.bytes();
+    }
+    return m_validation;
 }
 
 bool ConfigEditor::changedOnDisk() const
@@ -267,10 +273,17 @@ ConfigEditor::Result ConfigEditor::save(bool overwriteExternalChange)
                          ? QStringLiteral("Saved %1").arg(m_displayPath)
                          : QStringLiteral("Saved %1 (previous version kept as %2)")
                                .arg(m_displayPath, QFileInfo(result.backupPath).fileName());
-    // Re-locate: a newly created file may now be the one the profile discovers.
-    m_sources = ConfigResolver::load(*m_profile, m_inputs);
+    // Re-locate (a newly created file may now be the one the profile discovers) without
+    // re-reading what was just written: the edited document is the file's content.
+    const FileChoice before = m_sources.file;
+    m_sources.file = ConfigResolver::locate(*m_profile, m_inputs);
     rewatch();
-    reresolve();
+    const bool sameChoice = before.path == m_sources.file.path && before.exists == m_sources.file.exists
+                            && before.ignoredPath == m_sources.file.ignoredPath;
+    if (!sameChoice)
+        reresolve();  // the saved file is now (or no longer) the one the profile reads
+    else
+        m_sources.file = before;  // what was resolved already described the saved text
     Q_EMIT documentChanged();
     return result;
 }

@@ -96,6 +96,8 @@ private:
     QStringList m_labels;
     qsizetype m_index = 0;
     QFileSystemWatcher m_watcher;
+    mutable QByteArray m_validatedBytes;
+    mutable QList<ConfigIssue> m_validation;
 };
 
 }  // namespace codex::config

@@ -185,6 +185,8 @@ std::optional<ConfigSchema> ConfigSchema::fromJson(const QByteArray &json, QStri
         }
         s.m_sections.append(section);
     }
+    for (int i = 0; i < s.m_keys.size(); ++i)
+        s.m_index.insert(s.m_keys[i].key, i);
     for (const QJsonValue &presetValue : root.value(QLatin1String("presets")).toArray()) {
         const QJsonObject po = presetValue.toObject();
         ConfigPreset preset;
@@ -212,10 +214,8 @@ std::optional<ConfigSchema> ConfigSchema::fromJson(const QByteArray &json, QStri
 
 int ConfigSchema::indexOf(const QString &key) const
 {
-    for (int i = 0; i < m_keys.size(); ++i)
-        if (m_keys[i].key == key)
-            return i;
-    return -1;
+    // Resolution looks up every entry of a file; a hash keeps a 10,000-line file cheap.
+    return m_index.value(key, -1);
 }
 
 const SchemaKey *ConfigSchema::find(const QString &key) const

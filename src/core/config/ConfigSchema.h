@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -103,6 +104,7 @@ private:
     QList<EnvPrefixRule> m_forbidden;
     QList<EnvPrefixRule> m_moved;
     QList<ConfigPreset> m_presets;
+    QHash<QString, int> m_index;
 };
 
 /// "bool", "integer", … as the admin reads it.
