@@ -145,6 +145,8 @@ private slots:
     void formatValue();
     void copyAndMove();
     void mutationsNeverBreak();
+    void inPlaceEditsMatchAFullParse_data();
+    void inPlaceEditsMatchAFullParse();
 };
 
 void TestTomlDocument::corpusRoundTrip_data()
@@ -762,6 +764,45 @@ void TestTomlDocument::mutationsNeverBreak()
         }
     }
     QVERIFY(validMutants > 100);
+}
+
+// Scalar edits skip the full re-parse; after a chain of them the document must be exactly what
+// parsing its bytes gives (entries, positions), and later edits must land where a fresh
+// document would put them.
+void TestTomlDocument::inPlaceEditsMatchAFullParse_data()
+{
+    QTest::addColumn<QString>("file");
+    for (const QString &f : corpusFiles())
+        QTest::newRow(qPrintable(f)) << f;
+}
+
+void TestTomlDocument::inPlaceEditsMatchAFullParse()
+{
+    QFETCH(QString, file);
+    TomlDocument doc = TomlDocument::fromBytes(corpus(file));
+    QVERIFY(doc.isValid());
+    const QList<TomlEntry> original = doc.entries();
+    for (const TomlEntry &e : original) {
+        const QVariant v = different(e);
+        if (!v.isValid())
+            continue;
+        TomlDocument fresh = TomlDocument::fromBytes(doc.bytes());
+        const bool okInPlace = doc.setValue(e.key, v);
+        const bool okFresh = fresh.setValue(e.key, v);
+        QCOMPARE(okInPlace, okFresh);
+        QCOMPARE(doc.bytes(), fresh.bytes());
+        const TomlDocument reparsed = TomlDocument::fromBytes(doc.bytes());
+        QCOMPARE(doc.entries().size(), reparsed.entries().size());
+        for (qsizetype i = 0; i < reparsed.entries().size(); ++i) {
+            const TomlEntry &a = doc.entries()[i];
+            const TomlEntry &b = reparsed.entries()[i];
+            QCOMPARE(a.key, b.key);
+            QCOMPARE(TomlDocument::formatValue(a.value), TomlDocument::formatValue(b.value));  // NaN != NaN as QVariant
+            QCOMPARE(int(a.type), int(b.type));
+            QCOMPARE(a.position.line, b.position.line);
+            QCOMPARE(a.position.column, b.position.column);
+        }
+    }
 }
 
 QTEST_APPLESS_MAIN(TestTomlDocument)
