@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QIcon>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QSettings>
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
     QApplication::setApplicationDisplayName(QStringLiteral("Codex Admin"));
     QApplication::setApplicationVersion(QStringLiteral(CODEXADMIN_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("codex-admin"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/codex-admin.svg")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Administration console for the codex archive and the ccproxy Codex rollout."));
