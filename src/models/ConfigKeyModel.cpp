@@ -84,6 +84,16 @@ QColor ConfigKeyModel::sourceColor(Source source)
     return {};
 }
 
+namespace {
+// The chain names the layer with its coloured label; the origin then only says where in it.
+QString where(const Origin &o)
+{
+    if (o.source == Source::Env)
+        return o.note.isEmpty() ? o.variable : QStringLiteral("%1 (%2)").arg(o.variable, o.note);
+    return o.toString();
+}
+}  // namespace
+
 QString ConfigKeyModel::chainHtml(int row) const
 {
     const ResolvedKey *k = keyAt(row);
@@ -94,7 +104,7 @@ QString ConfigKeyModel::chainHtml(int row) const
                              ? tr("built-in default")
                              : QStringLiteral("<span style='color:%1'>%2</span> — %3")
                                    .arg(sourceColor(k->origin.source).name(), sourceLabel(k->origin.source),
-                                        k->origin.toString().toHtmlEscaped());
+                                        where(k->origin).toHtmlEscaped());
     QString html = QStringLiteral("<p><b>%1</b> = <b>%2</b><br/>%3 %4</p>")
                        .arg(k->schema->key.toHtmlEscaped(), value(k->value), tr("from"), from);
     if (!k->valid)
@@ -105,7 +115,7 @@ QString ConfigKeyModel::chainHtml(int row) const
             html += c.origin.source == Source::Default
                         ? QStringLiteral("<s>%1</s> — %2<br/>").arg(value(c.value), tr("built-in default"))
                         : QStringLiteral("<s>%1</s> — %2 %3<br/>")
-                              .arg(value(c.value), sourceLabel(c.origin.source), c.origin.toString().toHtmlEscaped());
+                              .arg(value(c.value), sourceLabel(c.origin.source), where(c.origin).toHtmlEscaped());
         html += QStringLiteral("</p>");
     }
     if (!k->ignored.isEmpty()) {
@@ -113,7 +123,7 @@ QString ConfigKeyModel::chainHtml(int row) const
         for (const IgnoredValue &i : k->ignored)
             html += QStringLiteral("<s>%1</s> — %2 %3<br/><i>%4</i><br/>")
                         .arg(ConfigResolver::displayCandidate(*k->schema, i.candidate, m_reveal).toHtmlEscaped(),
-                             sourceLabel(i.candidate.origin.source), i.candidate.origin.toString().toHtmlEscaped(),
+                             sourceLabel(i.candidate.origin.source), where(i.candidate.origin).toHtmlEscaped(),
                              i.reason.toHtmlEscaped());
         html += QStringLiteral("</p>");
     }

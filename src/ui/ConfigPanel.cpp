@@ -141,6 +141,11 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
     m_diskBanner->setObjectName(QStringLiteral("diskBanner"));
     for (Banner *b : {m_errorBanner, m_warningBanner, m_infoBanner, m_diskBanner})
         outer->addWidget(b);
+    QPushButton *dismiss = m_errorBanner->addAction(tr("Dismiss"));
+    connect(dismiss, &QPushButton::clicked, this, [this] {
+        m_editError.clear();
+        refreshBanners();
+    });
     QPushButton *diskReload = m_diskBanner->addAction(tr("Reload from disk"));
     QPushButton *diskKeep = m_diskBanner->addAction(tr("Keep my edits"));
     connect(diskReload, &QPushButton::clicked, this, [this] {
@@ -150,7 +155,10 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
     connect(diskKeep, &QPushButton::clicked, this, [this] { m_diskBanner->showMessage({}); });
 
     // --- body: form | chain + environment -----------------------------------------------------
-    auto *split = new QSplitter(Qt::Horizontal, this);
+    // Form | precedence chain on top, the what-if environment across the whole width below.
+    auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->setChildrenCollapsible(false);
+    auto *split = new QSplitter(Qt::Horizontal, vertical);
     split->setChildrenCollapsible(false);
     m_stack = new QStackedWidget(split);
     auto *scroll = new QScrollArea(m_stack);
@@ -175,8 +183,7 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
     ml->addWidget(m_malformedView, 1);
     m_stack->addWidget(malformed);
 
-    auto *side = new QSplitter(Qt::Vertical, split);
-    auto *chainBox = new QWidget(side);
+    auto *chainBox = new QWidget(split);
     auto *cl = new QVBoxLayout(chainBox);
     cl->setContentsMargins(0, 0, 0, 0);
     m_chainTitle = new QLabel(tr("<b>Precedence chain</b>"), chainBox);
@@ -186,7 +193,7 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
     cl->addWidget(m_chainTitle);
     cl->addWidget(m_chain, 1);
 
-    auto *envBox = new QWidget(side);
+    auto *envBox = new QWidget(vertical);
     auto *el = new QVBoxLayout(envBox);
     el->setContentsMargins(0, 0, 0, 0);
     auto *envTitle = new QLabel(tr("<b>What-if environment</b> — edit variables here to see their effect; the real "
@@ -198,13 +205,13 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
     m_envView->setObjectName(QStringLiteral("environmentView"));
     m_envView->setModel(m_env);
     m_envView->horizontalHeader()->setSectionResizeMode(EnvironmentModel::NameColumn, QHeaderView::ResizeToContents);
-    m_envView->horizontalHeader()->setSectionResizeMode(EnvironmentModel::ValueColumn, QHeaderView::ResizeToContents);
+    m_envView->horizontalHeader()->setSectionResizeMode(EnvironmentModel::ValueColumn, QHeaderView::Interactive);
+    m_envView->horizontalHeader()->resizeSection(EnvironmentModel::ValueColumn, 220);
     m_envView->horizontalHeader()->setSectionResizeMode(EnvironmentModel::StatusColumn, QHeaderView::Stretch);
+    m_envView->horizontalHeader()->setMinimumSectionSize(60);
     m_envView->verticalHeader()->hide();
-    m_envView->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_envView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_envView->setWordWrap(true);
-    m_envView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_envView->setWordWrap(false);
     el->addWidget(m_envView, 1);
     auto *envButtons = new QHBoxLayout;
     auto *add = toolButton(tr("Add…"), tr("Add or change a variable"), envBox, QStringLiteral("envAddButton"));
@@ -218,12 +225,13 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
         envButtons->addWidget(b);
     envButtons->addStretch(1);
     el->addLayout(envButtons);
-    side->setStretchFactor(0, 1);
-    side->setStretchFactor(1, 1);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 1);
+    vertical->setSizes({520, 200});
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({720, 480});
-    outer->addWidget(split, 1);
+    split->setSizes({760, 360});
+    outer->addWidget(vertical, 1);
 
     auto *presetMenu = new QMenu(m_presets);
     m_presets->setMenu(presetMenu);
@@ -344,6 +352,7 @@ void ConfigPanel::setProfile(const QString &id)
 
 void ConfigPanel::reopen()
 {
+    m_editError.clear();
     const PrecedenceProfile *profile = PrecedenceProfile::byId(m_profileCombo->currentData().toString());
     if (!profile || !m_workspace.isValid())
         return;
@@ -383,7 +392,8 @@ void ConfigPanel::buildForm(const ConfigSchema &schema)
         auto *box = new QGroupBox(QStringLiteral("%1  [%2]").arg(section.title, section.name), m_formHost);
         box->setObjectName(QStringLiteral("section_") + section.name);
         auto *grid = new QGridLayout(box);
-        grid->setColumnStretch(1, 1);
+        grid->setColumnStretch(1, 2);
+        grid->setColumnStretch(3, 1);
         grid->setHorizontalSpacing(10);
         int r = 0;
         for (int keyIndex : section.keyIndexes) {
@@ -507,6 +517,14 @@ void ConfigPanel::buildForm(const ConfigSchema &schema)
         layout->addWidget(box);
     }
     static_cast<QVBoxLayout *>(layout)->addStretch(1);
+    // One label width for every section, so editors line up across the group boxes.
+    int labelWidth = 0;
+    for (const Row *row : m_rows)
+        labelWidth = std::max(labelWidth, row->label->sizeHint().width());
+    for (Row *row : m_rows) {
+        row->label->setMinimumWidth(labelWidth);
+        row->editor->setMinimumWidth(180);
+    }
 }
 
 void ConfigPanel::refreshForm()
@@ -553,7 +571,8 @@ void ConfigPanel::refreshForm()
         row->editor->setEnabled(!malformed);
         row->badge->setText(ConfigKeyModel::sourceLabel(k->origin.source));
         row->badge->setStyleSheet(badgeStyle(ConfigKeyModel::sourceColor(k->origin.source)));
-        QString origin = k->origin.toString();
+        // The badge already says "default"; the origin column stays quiet for built-in values.
+        QString origin = k->origin.source == Source::Default ? QString() : k->origin.toString();
         if (!k->ignored.isEmpty())
             origin += QStringLiteral("  ⚠");
         row->origin->setText(origin);
