@@ -5,8 +5,13 @@
 #include "config/PrecedenceProfile.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLibraryInfo>
 #include <QMap>
 #include <QProcess>
@@ -116,6 +121,87 @@ QString describe(const Message &m)
     return QStringLiteral("  line %1 [%2] \"%3\"").arg(m.line).arg(m.context, m.source);
 }
 
+/// The C++ string literals of `text` (a run of adjacent "…" "…"), unescaped and joined.
+QString joinLiterals(const QString &text)
+{
+    static const QRegularExpression literal(QStringLiteral("\"((?:[^\"\\\\]|\\\\.)*)\""));
+    QString out;
+    for (auto it = literal.globalMatch(text); it.hasNext();) {
+        const QString body = it.next().captured(1);
+        for (qsizetype i = 0; i < body.size(); ++i) {
+            if (body[i] != QLatin1Char('\\') || i + 1 == body.size()) {
+                out.append(body[i]);
+                continue;
+            }
+            const QChar c = body[++i];
+            out.append(c == QLatin1Char('n') ? QChar(QLatin1Char('\n')) : c == QLatin1Char('t') ? QChar(QLatin1Char('\t')) : c);
+        }
+    }
+    return out;
+}
+
+/// The texts `QCoreApplication::translate(context, "…")` / `QT_TRANSLATE_NOOP(context, "…")` name in one file.
+QSet<QString> translateCalls(const QString &path, const QString &context, QString *error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot open %1: %2").arg(path, f.errorString());
+        return {};
+    }
+    const QString code = QString::fromUtf8(f.readAll());
+    const QRegularExpression call(QStringLiteral("(?:QCoreApplication::translate|QT_TRANSLATE_NOOP)\\(\\s*\"%1\"\\s*,\\s*"
+                                                 "((?:\"(?:[^\"\\\\]|\\\\.)*\"\\s*)+)[,)]")
+                                      .arg(QRegularExpression::escape(context)));
+    QSet<QString> out;
+    for (auto it = call.globalMatch(code); it.hasNext();)
+        out.insert(joinLiterals(it.next().captured(1)));
+    return out;
+}
+
+/// What tools/schema_strings.py collects from resources/schemas/*.json: the texts the UI shows
+/// through QCoreApplication::translate("schema", …).
+QSet<QString> schemaTexts(QString *error)
+{
+    QSet<QString> out;
+    const QDir dir(QStringLiteral(CODEXADMIN_SOURCE_DIR "/resources/schemas"));
+    const QStringList files = dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    if (files.isEmpty())
+        *error = QStringLiteral("no schemas in %1").arg(dir.path());
+    auto add = [&out](const QJsonValue &v) {
+        if (v.isString() && !v.toString().isEmpty())
+            out.insert(v.toString());
+    };
+    for (const QString &name : files) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot open %1: %2").arg(f.fileName(), f.errorString());
+            return {};
+        }
+        const QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
+        add(root.value(QLatin1String("title")));
+        for (const char *rules : {"forbiddenEnvPrefixes", "movedEnvPrefixes"})
+            for (const QJsonValue &r : root.value(QLatin1String(rules)).toArray())
+                add(r.toObject().value(QLatin1String("reason")));
+        for (const QJsonValue &s : root.value(QLatin1String("sections")).toArray()) {
+            add(s.toObject().value(QLatin1String("title")));
+            for (const QJsonValue &k : s.toObject().value(QLatin1String("keys")).toArray())
+                add(k.toObject().value(QLatin1String("help")));
+        }
+        for (const QJsonValue &p : root.value(QLatin1String("presets")).toArray()) {
+            add(p.toObject().value(QLatin1String("title")));
+            add(p.toObject().value(QLatin1String("description")));
+        }
+    }
+    return out;
+}
+
+QStringList sortedList(const QSet<QString> &set)
+{
+    QStringList l(set.cbegin(), set.cend());
+    l.sort();
+    return l;
+}
+
 QString findLrelease()
 {
     const QStringList candidates = {
@@ -143,6 +229,8 @@ private Q_SLOTS:
     void sourceBadgesStayShort();
     void reloadedMarkerIsInReloadedMessage();
     void compilesAndLoads();
+    void schemaStringsAreCurrent();
+    void coreAndSchemaTextsTranslated();
 
 private:
     QList<Message> m_messages;
@@ -168,6 +256,9 @@ void TestTranslations::contextsAreTheRuntimeClassNames()
         QStringLiteral("codex::ui::MainWindow"),          QStringLiteral("codex::ui::DiffDialog"),
         QStringLiteral("codex::models::ConfigKeyModel"),  QStringLiteral("codex::models::EnvironmentModel"),
         QStringLiteral("PrecedenceProfile"),
+        // Core messages shown on the Config page, and the texts of resources/schemas/*.json.
+        QStringLiteral("ConfigResolver"),                 QStringLiteral("ConfigEditor"),
+        QStringLiteral("ConfigSchema"),                   QStringLiteral("schema"),
     };
     QStringList missing;
     for (const QString &c : expected)
@@ -328,6 +419,60 @@ void TestTranslations::compilesAndLoads()
             bad.append(describe(m) + QStringLiteral(" → \"%1\"").arg(got));
     }
     QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("not in the compiled .qm:\n") + bad.join(QLatin1Char('\n'))));
+}
+
+void TestTranslations::schemaStringsAreCurrent()
+{
+    // src/ui/SchemaStrings.cpp is generated from the schemas so that lupdate sees their texts.
+    QString error;
+    const QSet<QString> expected = schemaTexts(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QSet<QString> listed =
+        translateCalls(QStringLiteral(CODEXADMIN_SOURCE_DIR "/src/ui/SchemaStrings.cpp"), QStringLiteral("schema"), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList missing = sortedList(expected - listed);
+    const QStringList stale = sortedList(listed - expected);
+    QVERIFY2(missing.isEmpty() && stale.isEmpty(),
+             qPrintable(QStringLiteral("src/ui/SchemaStrings.cpp is out of date with resources/schemas "
+                                       "(run python3 tools/schema_strings.py, then lupdate):\n"
+                                       "missing:\n  %1\nno longer in a schema:\n  %2")
+                            .arg(missing.join(QStringLiteral("\n  ")), stale.join(QStringLiteral("\n  ")))));
+}
+
+void TestTranslations::coreAndSchemaTextsTranslated()
+{
+    // Every text the core sources pass to QCoreApplication::translate() and every schema text has a
+    // finished translation in the .ts file (lupdate was run after the last change).
+    QHash<QString, QSet<QString>> required;
+    QString error;
+    const QDir config(QStringLiteral(CODEXADMIN_SOURCE_DIR "/src/core/config"));
+    for (const QString &context : {QStringLiteral("ConfigResolver"), QStringLiteral("ConfigEditor"), QStringLiteral("ConfigSchema")}) {
+        for (const QString &file : config.entryList({QStringLiteral("*.cpp")}, QDir::Files, QDir::Name))
+            required[context] += translateCalls(config.filePath(file), context, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY2(!required[context].isEmpty(), qPrintable(QStringLiteral("no translate(\"%1\", …) in src/core/config").arg(context)));
+    }
+    required[QStringLiteral("schema")] = schemaTexts(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    QHash<QString, QHash<QString, const Message *>> ts;
+    for (const Message &m : std::as_const(m_messages))
+        if (required.contains(m.context))
+            ts[m.context].insert(m.source, &m);
+    QStringList bad;
+    for (auto it = required.cbegin(); it != required.cend(); ++it) {
+        for (const QString &text : sortedList(it.value())) {
+            const Message *m = ts.value(it.key()).value(text);
+            if (!m)
+                bad.append(QStringLiteral("  [%1] \"%2\" is not in the .ts file").arg(it.key(), text));
+            else if (!m->type.isEmpty() || m->translations.isEmpty() || m->translations.first().trimmed().isEmpty())
+                bad.append(describe(*m) + QStringLiteral(" is not translated"));
+        }
+    }
+    QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("%1 core or schema texts are not translated (run lupdate as in "
+                                                      "src/ui/CMakeLists.txt, then translate them):\n%2")
+                                           .arg(bad.size())
+                                           .arg(bad.join(QLatin1Char('\n')))));
 }
 
 QTEST_GUILESS_MAIN(TestTranslations)

@@ -2,6 +2,307 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>ConfigEditor</name>
+    <message>
+        <source>ignored: generation B reads .codex/archive.toml only when --config or CODEX_ARCHIVE_CONFIG names it</source>
+        <translation>ignoriert: Generation B liest .codex/archive.toml nur, wenn --config oder CODEX_ARCHIVE_CONFIG sie angibt</translation>
+    </message>
+    <message>
+        <source>%1 cannot be edited here: %2</source>
+        <translation>%1 kann hier nicht bearbeitet werden: %2</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a setting of %2</source>
+        <translation>„%1“ ist keine Einstellung von %2</translation>
+    </message>
+    <message>
+        <source>%1 = %2 refused: %3</source>
+        <translation>%1 = %2 abgelehnt: %3</translation>
+    </message>
+    <message>
+        <source>Set %1 = %2</source>
+        <translation>%1 = %2 setzen</translation>
+    </message>
+    <message>
+        <source>Remove %1</source>
+        <translation>%1 entfernen</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>No changes to save</source>
+        <translation>Keine Änderungen zu speichern</translation>
+    </message>
+    <message>
+        <source>Not saved: %1 was changed on disk since it was opened; reload it or choose to overwrite</source>
+        <translation>Nicht gespeichert: %1 wurde seit dem Öffnen auf der Festplatte geändert; neu laden oder Überschreiben wählen</translation>
+    </message>
+    <message>
+        <source>Not saved: %1 is read-only; nothing was changed</source>
+        <translation>Nicht gespeichert: %1 ist schreibgeschützt; nichts wurde geändert</translation>
+    </message>
+    <message>
+        <source>Not saved: cannot create the folder %1</source>
+        <translation>Nicht gespeichert: Der Ordner %1 kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Not saved: cannot read %1 to back it up: %2</source>
+        <translation>Nicht gespeichert: %1 kann für die Sicherungskopie nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>Not saved: the backup %1 could not be written: %2</source>
+        <translation>Nicht gespeichert: Die Sicherungskopie %1 konnte nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Not saved: %1: %2</source>
+        <translation>Nicht gespeichert: %1: %2</translation>
+    </message>
+    <message>
+        <source>Not saved: writing %1 failed: %2; the previous file is untouched</source>
+        <translation>Nicht gespeichert: Schreiben von %1 fehlgeschlagen: %2; die bisherige Datei ist unverändert</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>%1 gespeichert</translation>
+    </message>
+    <message>
+        <source>Saved %1 (previous version kept as %2)</source>
+        <translation>%1 gespeichert (vorherige Fassung als %2 aufbewahrt)</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigResolver</name>
+    <message>
+        <source>named by --config</source>
+        <translation>angegeben mit --config</translation>
+    </message>
+    <message>
+        <source>named by CODEX_ARCHIVE_CONFIG</source>
+        <translation>angegeben mit CODEX_ARCHIVE_CONFIG</translation>
+    </message>
+    <message>
+        <source>no file named: generation B reads a file only when --config or CODEX_ARCHIVE_CONFIG names it</source>
+        <translation>keine Datei angegeben: Generation B liest eine Datei nur, wenn --config oder CODEX_ARCHIVE_CONFIG sie angibt</translation>
+    </message>
+    <message>
+        <source>ignored: generation B reads .codex/archive.toml only when --config or CODEX_ARCHIVE_CONFIG names it</source>
+        <translation>ignoriert: Generation B liest .codex/archive.toml nur, wenn --config oder CODEX_ARCHIVE_CONFIG sie angibt</translation>
+    </message>
+    <message>
+        <source>found .codex/archive.toml</source>
+        <translation>.codex/archive.toml gefunden</translation>
+    </message>
+    <message>
+        <source>no .codex/archive.toml: environment variables over built-in defaults</source>
+        <translation>keine .codex/archive.toml: Umgebungsvariablen vor eingebauten Standardwerten</translation>
+    </message>
+    <message>
+        <source>named by CONFIG_FILE</source>
+        <translation>angegeben mit CONFIG_FILE</translation>
+    </message>
+    <message>
+        <source>first existing file of ccproxy&apos;s discovery order</source>
+        <translation>erste vorhandene Datei in der Suchreihenfolge von ccproxy</translation>
+    </message>
+    <message>
+        <source>no ccproxy TOML file found: environment, .env and defaults only</source>
+        <translation>keine TOML-Datei für ccproxy gefunden: nur Umgebung, .env und Standardwerte</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not %2; generation B falls back to the built-in default %3, which then overrides the file</source>
+        <translation>„%1“ ist ungültig (erwartet: %2); Generation B nimmt stattdessen den eingebauten Standardwert %3, der dann die Datei überstimmt</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is read as false: generation A treats only &apos;true&apos; as true</source>
+        <translation>„%1“ wird als false gelesen: Generation A wertet nur „true“ als wahr</translation>
+    </message>
+    <message>
+        <source>a boolean (1/true/yes/on/enabled, 0/false/no/off/disabled)</source>
+        <translation>ein Wahrheitswert (1/true/yes/on/enabled, 0/false/no/off/disabled)</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a valid boolean; ccproxy refuses to start</source>
+        <translation>„%1“ ist kein gültiger Wahrheitswert; ccproxy startet nicht</translation>
+    </message>
+    <message>
+        <source>an integer</source>
+        <translation>eine ganze Zahl</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an integer; generation A stops with ValueError</source>
+        <translation>„%1“ ist keine ganze Zahl; Generation A bricht mit ValueError ab</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an integer; ccproxy refuses to start</source>
+        <translation>„%1“ ist keine ganze Zahl; ccproxy startet nicht</translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation>eine Zahl</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number; generation A stops with ValueError</source>
+        <translation>„%1“ ist keine Zahl; Generation A bricht mit ValueError ab</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number; ccproxy refuses to start</source>
+        <translation>„%1“ ist keine Zahl; ccproxy startet nicht</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not true or false</source>
+        <translation>„%1“ ist weder true noch false</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an integer</source>
+        <translation>„%1“ ist keine ganze Zahl</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>„%1“ ist keine Zahl</translation>
+    </message>
+    <message>
+        <source>(unset)</source>
+        <translation>(nicht gesetzt)</translation>
+    </message>
+    <message>
+        <source>%1: unknown key &apos;%2&apos; — generation A refuses keys it does not know</source>
+        <translation>%1: unbekannter Schlüssel „%2“ — Generation A lehnt Schlüssel ab, die sie nicht kennt</translation>
+    </message>
+    <message>
+        <source>%1: &apos;%2&apos; is not a setting of %3; it is ignored</source>
+        <translation>%1: „%2“ ist keine Einstellung von %3 und wird ignoriert</translation>
+    </message>
+    <message>
+        <source>Config file not found: %1</source>
+        <translation>Konfigurationsdatei nicht gefunden: %1</translation>
+    </message>
+    <message>
+        <source>%1 exists but is %2</source>
+        <translation>%1 ist vorhanden, aber %2</translation>
+    </message>
+    <message>
+        <source>CODEX_ARCHIVE_CONFIG is ignored: only generation B reads it; generation A takes an explicit file from --config only</source>
+        <translation>CODEX_ARCHIVE_CONFIG wird ignoriert: Nur Generation B liest diese Variable; Generation A nimmt eine ausdrücklich angegebene Datei nur über --config entgegen</translation>
+    </message>
+    <message>
+        <source>%1 is ignored: %2</source>
+        <translation>%1 wird ignoriert: %2</translation>
+    </message>
+    <message>
+        <source>; %1 reads it (as %2)</source>
+        <translation>; %1 liest sie (als %2)</translation>
+    </message>
+    <message>
+        <source>; no generation of the archive reads it</source>
+        <translation>; keine Generation des Archivs liest sie</translation>
+    </message>
+    <message>
+        <source>%1 is ignored: %2 has no such setting%3</source>
+        <translation>%1 wird ignoriert: %2 hat keine solche Einstellung%3</translation>
+    </message>
+    <message>
+        <source>unknown key &apos;%1&apos; on the command line: %2 has no such setting</source>
+        <translation>unbekannter Schlüssel „%1“ auf der Befehlszeile: %2 hat keine solche Einstellung</translation>
+    </message>
+    <message>
+        <source>ignored: generation A reads no environment while an explicit config file (--config) is given</source>
+        <translation>ignoriert: Generation A liest keine Umgebungsvariablen, solange eine Konfigurationsdatei ausdrücklich angegeben ist (--config)</translation>
+    </message>
+    <message>
+        <source>ignored: generation A reads no environment while .codex/archive.toml exists</source>
+        <translation>ignoriert: Generation A liest keine Umgebungsvariablen, solange .codex/archive.toml vorhanden ist</translation>
+    </message>
+    <message>
+        <source>%1 (command line): %2</source>
+        <translation>%1 (Befehlszeile): %2</translation>
+    </message>
+    <message>
+        <source>ignored: a command-line override of [%1] replaces that whole section of the TOML file</source>
+        <translation>ignoriert: Eine Überschreibung von [%1] auf der Befehlszeile ersetzt diesen ganzen Abschnitt der TOML-Datei</translation>
+    </message>
+    <message>
+        <source>ignored: generation B skips environment variables that are set but empty</source>
+        <translation>ignoriert: Generation B überspringt Umgebungsvariablen, die gesetzt, aber leer sind</translation>
+    </message>
+    <message>
+        <source>%1: cannot infer the backend from %2 &apos;%3&apos;</source>
+        <translation>%1: Das Backend lässt sich nicht aus %2 „%3“ ableiten</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigSchema</name>
+    <message>
+        <source>one of %1</source>
+        <translation>einer der Werte %1</translation>
+    </message>
+    <message>
+        <source>an integer</source>
+        <translation>eine ganze Zahl</translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation>eine Zahl</translation>
+    </message>
+    <message>
+        <source>%1 from %2 to %3</source>
+        <translation>%1 von %2 bis %3</translation>
+    </message>
+    <message>
+        <source>%1 of at least %2</source>
+        <translation>%1 ab %2</translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation>true oder false</translation>
+    </message>
+    <message>
+        <source>a URL</source>
+        <translation>eine URL</translation>
+    </message>
+    <message>
+        <source>a URL with scheme %1</source>
+        <translation>eine URL mit dem Schema %1</translation>
+    </message>
+    <message>
+        <source>a file path</source>
+        <translation>ein Dateipfad</translation>
+    </message>
+    <message>
+        <source>a string</source>
+        <translation>eine Zeichenkette</translation>
+    </message>
+    <message>
+        <source>a value is required (%1)</source>
+        <translation>ein Wert ist erforderlich (%1)</translation>
+    </message>
+    <message>
+        <source>must be true or false</source>
+        <translation>muss true oder false sein</translation>
+    </message>
+    <message>
+        <source>must be %1</source>
+        <translation>muss %1 sein</translation>
+    </message>
+    <message>
+        <source>must be %1 written as a string</source>
+        <translation>muss %1 sein, als Zeichenkette geschrieben</translation>
+    </message>
+    <message>
+        <source>must not be empty (%1)</source>
+        <translation>darf nicht leer sein (%1)</translation>
+    </message>
+    <message>
+        <source>is not a valid URL: %1</source>
+        <translation>ist keine gültige URL: %1</translation>
+    </message>
+    <message>
+        <source>must not be empty; remove the key to leave it unset</source>
+        <translation>darf nicht leer sein; zum Aufheben den Schlüssel entfernen</translation>
+    </message>
+</context>
+<context>
     <name>PrecedenceProfile</name>
     <message>
         <source>Archive — generation A</source>
@@ -480,6 +781,321 @@
     <message>
         <source>Open a workspace (a folder holding .codex/)</source>
         <translation>Arbeitsbereich öffnen (ein Ordner mit .codex/)</translation>
+    </message>
+</context>
+<context>
+    <name>schema</name>
+    <message>
+        <source>codex archive (generation A)</source>
+        <translation>codex archive (Generation A)</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>Backend</translation>
+    </message>
+    <message>
+        <source>Database that holds the archive: embedded SQLite, PostgreSQL or MariaDB/MySQL.</source>
+        <translation>Datenbank, die das Archiv enthält: eingebettetes SQLite, PostgreSQL oder MariaDB/MySQL.</translation>
+    </message>
+    <message>
+        <source>Connection URL: sqlite:///path, postgresql://user:pass@host:5432/db or mysql://user:pass@host:3306/db. Credentials are masked.</source>
+        <translation>Verbindungs-URL: sqlite:///path, postgresql://user:pass@host:5432/db oder mysql://user:pass@host:3306/db. Zugangsdaten werden maskiert.</translation>
+    </message>
+    <message>
+        <source>Logging</source>
+        <translation>Protokollierung</translation>
+    </message>
+    <message>
+        <source>Lowest level the archive CLI logs.</source>
+        <translation>Niedrigste Stufe, die das Archiv-CLI protokolliert.</translation>
+    </message>
+    <message>
+        <source>Structured JSON lines or plain text.</source>
+        <translation>Strukturierte JSON-Zeilen oder einfacher Text.</translation>
+    </message>
+    <message>
+        <source>Log file; unset logs to the console only.</source>
+        <translation>Protokolldatei; ohne Angabe wird nur auf die Konsole protokolliert.</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Wiederholung</translation>
+    </message>
+    <message>
+        <source>Retry transient errors (connection errors, timeouts, I/O errors).</source>
+        <translation>Vorübergehende Fehler wiederholen (Verbindungsfehler, Zeitüberschreitungen, E/A-Fehler).</translation>
+    </message>
+    <message>
+        <source>Tries per item, the first one included.</source>
+        <translation>Versuche pro Element, den ersten mitgezählt.</translation>
+    </message>
+    <message>
+        <source>Wait after the first failed attempt, in seconds.</source>
+        <translation>Wartezeit nach dem ersten fehlgeschlagenen Versuch, in Sekunden.</translation>
+    </message>
+    <message>
+        <source>Upper bound of any wait, in seconds.</source>
+        <translation>Obergrenze jeder Wartezeit, in Sekunden.</translation>
+    </message>
+    <message>
+        <source>Each wait is the previous one times this factor: min(initial_delay x factor^(n-1), max_delay).</source>
+        <translation>Jede Wartezeit ist die vorige mal diesem Faktor: min(initial_delay x factor^(n-1), max_delay).</translation>
+    </message>
+    <message>
+        <source>Randomise each wait around its nominal value so retries do not arrive in lockstep.</source>
+        <translation>Jede Wartezeit zufällig um ihren Nennwert streuen, damit Wiederholungen nicht im Gleichschritt eintreffen.</translation>
+    </message>
+    <message>
+        <source>Batch restore</source>
+        <translation>Stapel-Wiederherstellung</translation>
+    </message>
+    <message>
+        <source>Items restored at the same time (the reference CLI runs them one after another regardless).</source>
+        <translation>Gleichzeitig wiederhergestellte Elemente (das Referenz-CLI arbeitet sie trotzdem nacheinander ab).</translation>
+    </message>
+    <message>
+        <source>Seconds one item may take before it fails.</source>
+        <translation>Sekunden, die ein Element dauern darf, bevor es als fehlgeschlagen gilt.</translation>
+    </message>
+    <message>
+        <source>Go on with the remaining items after one fails.</source>
+        <translation>Nach einem Fehlschlag mit den übrigen Elementen fortfahren.</translation>
+    </message>
+    <message>
+        <source>Performance</source>
+        <translation>Leistung</translation>
+    </message>
+    <message>
+        <source>Record timings (duration_ms) for restores.</source>
+        <translation>Zeiten (duration_ms) für Wiederherstellungen aufzeichnen.</translation>
+    </message>
+    <message>
+        <source>Also time decompression separately.</source>
+        <translation>Auch die Dekomprimierung getrennt messen.</translation>
+    </message>
+    <message>
+        <source>Seed 004: rollback feature flags</source>
+        <translation>Seed 004: Feature-Flags für den Rollback</translation>
+    </message>
+    <message>
+        <source>The four exports of the archive deployment guide&apos;s rollback plan.</source>
+        <translation>Die vier export-Zeilen aus dem Rollback-Plan der Bereitstellungsanleitung des Archivs.</translation>
+    </message>
+    <message>
+        <source>Seed 004: keep current setup (env only)</source>
+        <translation>Seed 004: aktuelle Einrichtung beibehalten (nur Umgebung)</translation>
+    </message>
+    <message>
+        <source>Option 1 of the configuration migration guide.</source>
+        <translation>Option 1 der Anleitung zur Konfigurationsmigration.</translation>
+    </message>
+    <message>
+        <source>codex archive (generation B)</source>
+        <translation>codex archive (Generation B)</translation>
+    </message>
+    <message>
+        <source>Database that holds the archive. When only CODEX_ARCHIVE_URL is set, inferred from the URL&apos;s scheme.</source>
+        <translation>Datenbank, die das Archiv enthält. Ist nur CODEX_ARCHIVE_URL gesetzt, wird sie aus dem Schema der URL abgeleitet.</translation>
+    </message>
+    <message>
+        <source>Plain text or structured JSON lines.</source>
+        <translation>Einfacher Text oder strukturierte JSON-Zeilen.</translation>
+    </message>
+    <message>
+        <source>Evidence log file; unset uses .codex/evidence/archive_ops.jsonl.</source>
+        <translation>Datei des Nachweisprotokolls; ohne Angabe wird .codex/evidence/archive_ops.jsonl verwendet.</translation>
+    </message>
+    <message>
+        <source>Each wait is the previous one times this factor: min(initial_delay x multiplier^(n-1), max_delay).</source>
+        <translation>Jede Wartezeit ist die vorige mal diesem Faktor: min(initial_delay x multiplier^(n-1), max_delay).</translation>
+    </message>
+    <message>
+        <source>Fraction j: each wait is drawn uniformly from [d - d*j, d + d*j].</source>
+        <translation>Anteil j: Jede Wartezeit wird gleichverteilt aus [d - d*j, d + d*j] gezogen.</translation>
+    </message>
+    <message>
+        <source>Seed for the jitter so waits are reproducible; unset draws a fresh one.</source>
+        <translation>Startwert für die Streuung, damit Wartezeiten reproduzierbar sind; ohne Angabe wird jedes Mal ein neuer gezogen.</translation>
+    </message>
+    <message>
+        <source>Report progress every N items.</source>
+        <translation>Fortschritt alle N Elemente melden.</translation>
+    </message>
+    <message>
+        <source>Where the results file goes; unset writes batch_restore_YYYYMMDD_HHMMSS.json in the current folder.</source>
+        <translation>Ablageort der Ergebnisdatei; ohne Angabe wird batch_restore_YYYYMMDD_HHMMSS.json in den aktuellen Ordner geschrieben.</translation>
+    </message>
+    <message>
+        <source>Record timings for restores.</source>
+        <translation>Zeiten für Wiederherstellungen aufzeichnen.</translation>
+    </message>
+    <message>
+        <source>Write the timings into the evidence log records.</source>
+        <translation>Die Zeiten in die Einträge des Nachweisprotokolls schreiben.</translation>
+    </message>
+    <message>
+        <source>ccproxy Codex settings (upstream v0.2, plugins)</source>
+        <translation>ccproxy-Codex-Einstellungen (Upstream v0.2, Plugins)</translation>
+    </message>
+    <message>
+        <source>ccproxy v0.2 refuses to start while a legacy OBSERVABILITY__* setting is present</source>
+        <translation>ccproxy v0.2 startet nicht, solange eine veraltete OBSERVABILITY__*-Einstellung vorhanden ist</translation>
+    </message>
+    <message>
+        <source>ccproxy v0.2 has no CODEX__* settings; Codex settings live under [plugins.codex] / PLUGINS__CODEX__*</source>
+        <translation>ccproxy v0.2 kennt keine CODEX__*-Einstellungen; Codex-Einstellungen stehen unter [plugins.codex] / PLUGINS__CODEX__*</translation>
+    </message>
+    <message>
+        <source>Codex plugin</source>
+        <translation>Codex-Plugin</translation>
+    </message>
+    <message>
+        <source>Load the Codex provider plugin.</source>
+        <translation>Das Codex-Provider-Plugin laden.</translation>
+    </message>
+    <message>
+        <source>Upstream Codex API.</source>
+        <translation>Upstream-Codex-API.</translation>
+    </message>
+    <message>
+        <source>Send the detected Codex CLI instructions and headers with each request.</source>
+        <translation>Die erkannten Anweisungen und Header des Codex-CLI mit jeder Anfrage senden.</translation>
+    </message>
+    <message>
+        <source>Metrics plugin</source>
+        <translation>Metrik-Plugin</translation>
+    </message>
+    <message>
+        <source>Serve Prometheus metrics on GET /metrics (needed by the Monitor page).</source>
+        <translation>Prometheus-Metriken unter GET /metrics bereitstellen (für die Seite Monitor nötig).</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>Address the proxy listens on.</source>
+        <translation>Adresse, auf der der Proxy lauscht.</translation>
+    </message>
+    <message>
+        <source>Port the proxy listens on.</source>
+        <translation>Port, auf dem der Proxy lauscht.</translation>
+    </message>
+    <message>
+        <source>Security</source>
+        <translation>Sicherheit</translation>
+    </message>
+    <message>
+        <source>When set, clients must send Authorization: Bearer TOKEN.</source>
+        <translation>Wenn gesetzt, müssen Clients Authorization: Bearer TOKEN senden.</translation>
+    </message>
+    <message>
+        <source>Emergency disable (v0.2 spelling)</source>
+        <translation>Notabschaltung (Schreibweise von v0.2)</translation>
+    </message>
+    <message>
+        <source>The seed&apos;s CODEX__ENABLED=false has no effect on v0.2; this is its equivalent.</source>
+        <translation>CODEX__ENABLED=false aus dem Seed wirkt unter v0.2 nicht; dies ist die Entsprechung.</translation>
+    </message>
+    <message>
+        <source>Seed 000: emergency disable as written</source>
+        <translation>Seed 000: Notabschaltung wie beschrieben</translation>
+    </message>
+    <message>
+        <source>export CODEX__ENABLED=false — ignored by v0.2.</source>
+        <translation>export CODEX__ENABLED=false — von v0.2 ignoriert.</translation>
+    </message>
+    <message>
+        <source>ccproxy Codex settings (fork v0.1.7 + Codex parity)</source>
+        <translation>ccproxy-Codex-Einstellungen (Fork v0.1.7 + Codex-Parität)</translation>
+    </message>
+    <message>
+        <source>Codex</source>
+        <translation>Codex</translation>
+    </message>
+    <message>
+        <source>Serve the /codex/* routes. false answers every Codex route with 503 (the seed&apos;s emergency disable).</source>
+        <translation>Die /codex/*-Routen bereitstellen. Mit false wird jede Codex-Route mit 503 beantwortet (die Notabschaltung aus dem Seed).</translation>
+    </message>
+    <message>
+        <source>What happens to the request&apos;s instructions: replaced by the Codex instructions, appended to, or left as sent.</source>
+        <translation>Was mit den Anweisungen der Anfrage geschieht: durch die Codex-Anweisungen ersetzt, ergänzt oder unverändert weitergegeben.</translation>
+    </message>
+    <message>
+        <source>Fetch model limits from the upstream instead of the built-in table.</source>
+        <translation>Modellgrenzen vom Upstream abrufen statt aus der eingebauten Tabelle.</translation>
+    </message>
+    <message>
+        <source>max_tokens used when the model&apos;s limit is unknown.</source>
+        <translation>max_tokens, wenn die Grenze des Modells unbekannt ist.</translation>
+    </message>
+    <message>
+        <source>Pass n, logprobs, functions … upstream instead of answering 400.</source>
+        <translation>n, logprobs, functions … an den Upstream weiterreichen, statt mit 400 zu antworten.</translation>
+    </message>
+    <message>
+        <source>Replace client headers with the Codex CLI&apos;s.</source>
+        <translation>Client-Header durch die des Codex-CLI ersetzen.</translation>
+    </message>
+    <message>
+        <source>Log request and response bodies (may contain prompts).</source>
+        <translation>Inhalte von Anfragen und Antworten protokollieren (können Prompts enthalten).</translation>
+    </message>
+    <message>
+        <source>Local port of the OAuth login callback.</source>
+        <translation>Lokaler Port des OAuth-Login-Callbacks.</translation>
+    </message>
+    <message>
+        <source>When set, clients must send Authorization: Bearer TOKEN (the /codex/* routes of this generation take no proxy auth).</source>
+        <translation>Wenn gesetzt, müssen Clients Authorization: Bearer TOKEN senden (die /codex/*-Routen dieser Generation verlangen keine Proxy-Authentifizierung).</translation>
+    </message>
+    <message>
+        <source>Observability</source>
+        <translation>Beobachtbarkeit</translation>
+    </message>
+    <message>
+        <source>Push metrics to this Prometheus Pushgateway.</source>
+        <translation>Metriken an dieses Prometheus-Pushgateway senden.</translation>
+    </message>
+    <message>
+        <source>Feature flags: conservative defaults</source>
+        <translation>Feature-Flags: vorsichtige Standardwerte</translation>
+    </message>
+    <message>
+        <source>Seed 000: start with injection disabled and no dynamic model info.</source>
+        <translation>Seed 000: mit abgeschalteter Injektion und ohne dynamische Modellinformationen beginnen.</translation>
+    </message>
+    <message>
+        <source>Feature flags: enable append injection</source>
+        <translation>Feature-Flags: Injektion im Modus „append“ einschalten</translation>
+    </message>
+    <message>
+        <source>Seed 000: gradually enable features — instructions appended.</source>
+        <translation>Seed 000: Funktionen schrittweise einschalten — Anweisungen werden angehängt.</translation>
+    </message>
+    <message>
+        <source>Feature flags: append + dynamic model info</source>
+        <translation>Feature-Flags: append + dynamische Modellinformationen</translation>
+    </message>
+    <message>
+        <source>Seed 000: all new features on.</source>
+        <translation>Seed 000: alle neuen Funktionen eingeschaltet.</translation>
+    </message>
+    <message>
+        <source>Partial rollback</source>
+        <translation>Teilweiser Rollback</translation>
+    </message>
+    <message>
+        <source>Seed 000: disable specific features while keeping improvements.</source>
+        <translation>Seed 000: einzelne Funktionen abschalten, Verbesserungen beibehalten.</translation>
+    </message>
+    <message>
+        <source>Emergency disable</source>
+        <translation>Notabschaltung</translation>
+    </message>
+    <message>
+        <source>Seed 000: export CODEX__ENABLED=false and restart ccproxy.</source>
+        <translation>Seed 000: export CODEX__ENABLED=false setzen und ccproxy neu starten.</translation>
     </message>
 </context>
 </TS>

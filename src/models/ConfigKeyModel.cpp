@@ -2,6 +2,7 @@
 
 #include "common/Url.h"
 
+#include <QCoreApplication>
 #include <QFont>
 
 namespace codex::models {
@@ -131,7 +132,7 @@ QString ConfigKeyModel::chainHtml(int row) const
     if (!k->schema->envVar.isEmpty())
         rule += QStringLiteral(" · ") + tr("env %1").arg(k->schema->envVar);
     html += QStringLiteral("<p style='color:palette(mid)'>%1<br/>%2</p>")
-                .arg(k->schema->help.toHtmlEscaped(), rule.toHtmlEscaped());
+                .arg(QCoreApplication::translate("schema", k->schema->help.toUtf8().constData()).toHtmlEscaped(), rule.toHtmlEscaped());
     return html;
 }
 

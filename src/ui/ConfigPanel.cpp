@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QEvent>
@@ -238,12 +239,12 @@ ConfigPanel::ConfigPanel(Family family, QWidget *parent)
     connect(presetMenu, &QMenu::aboutToShow, this, [this, presetMenu] {
         presetMenu->clear();
         for (const ConfigPreset &p : m_editor->profile().schema().presets()) {
-            QAction *a = presetMenu->addAction(tr("%1 — as environment").arg(p.title));
-            a->setToolTip(p.description);
+            QAction *a = presetMenu->addAction(tr("%1 — as environment").arg(QCoreApplication::translate("schema", p.title.toUtf8().constData())));
+            a->setToolTip(QCoreApplication::translate("schema", p.description.toUtf8().constData()));
             const QString id = p.id;
             connect(a, &QAction::triggered, this, [this, id] { applyPreset(id, false); });
             if (!p.fileValues.isEmpty()) {
-                QAction *f = presetMenu->addAction(tr("%1 — write to the file").arg(p.title));
+                QAction *f = presetMenu->addAction(tr("%1 — write to the file").arg(QCoreApplication::translate("schema", p.title.toUtf8().constData())));
                 connect(f, &QAction::triggered, this, [this, id] { applyPreset(id, true); });
             }
         }
@@ -389,7 +390,7 @@ void ConfigPanel::buildForm(const ConfigSchema &schema)
         delete item;
     }
     for (const SchemaSection &section : schema.sections()) {
-        auto *box = new QGroupBox(QStringLiteral("%1  [%2]").arg(section.title, section.name), m_formHost);
+        auto *box = new QGroupBox(QStringLiteral("%1  [%2]").arg(QCoreApplication::translate("schema", section.title.toUtf8().constData()), section.name), m_formHost);
         box->setObjectName(QStringLiteral("section_") + section.name);
         auto *grid = new QGridLayout(box);
         grid->setColumnStretch(1, 2);
@@ -402,7 +403,7 @@ void ConfigPanel::buildForm(const ConfigSchema &schema)
             row->key = sk.key;
             row->schema = &sk;
             row->label = new QLabel(sk.name, box);
-            row->label->setToolTip(QStringLiteral("<b>%1</b><br/>%2").arg(sk.key.toHtmlEscaped(), sk.help.toHtmlEscaped()));
+            row->label->setToolTip(QStringLiteral("<b>%1</b><br/>%2").arg(sk.key.toHtmlEscaped(), QCoreApplication::translate("schema", sk.help.toUtf8().constData()).toHtmlEscaped()));
             row->label->installEventFilter(this);
             const int rowIndex = int(m_rows.size());
             switch (sk.type) {

@@ -3,6 +3,7 @@
 #include "common/TextDiff.h"
 #include "common/Url.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -72,8 +73,9 @@ void ConfigEditor::reresolve()
         file.path = file.editPath;  // a file being created where the profile looks takes effect once saved
     if (m_profile->kind == ProfileKind::ArchiveB && file.path.isEmpty() && (m_existsOnDisk || pending)) {
         file.ignoredPath = file.editPath;
-        file.ignoredReason = QStringLiteral("ignored: generation B reads .codex/archive.toml only when --config "
-                                            "or CODEX_ARCHIVE_CONFIG names it");
+        file.ignoredReason = QCoreApplication::translate("ConfigEditor",
+                                 "ignored: generation B reads .codex/archive.toml only when --config or "
+                                 "CODEX_ARCHIVE_CONFIG names it");
     }
     if (file.path == file.editPath)
         file.exists = m_existsOnDisk || pending;
@@ -112,14 +114,15 @@ void ConfigEditor::setOverrides(const QList<QPair<QString, QString>> &overrides)
 ConfigEditor::Result ConfigEditor::setValue(const QString &key, const QVariant &value)
 {
     if (hasParseError())
-        return {false, QStringLiteral("%1 cannot be edited here: %2")
+        return {false, QCoreApplication::translate("ConfigEditor", "%1 cannot be edited here: %2")
                            .arg(m_displayPath, m_diskDoc.error().describe(m_displayPath)), {}};
     const ConfigSchema &schema = m_profile->schema();
     const SchemaKey *sk = schema.find(key);
     if (!sk)
-        return {false, QStringLiteral("'%1' is not a setting of %2").arg(key, m_profile->title), {}};
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "'%1' is not a setting of %2").arg(key, m_profile->title), {}};
     if (const auto broken = schema.check(*sk, value))
-        return {false, QStringLiteral("%1 = %2 refused: %3")
+        return {false, QCoreApplication::translate("ConfigEditor", "%1 = %2 refused: %3")
                            .arg(key, ConfigResolver::displayValue(*sk, value), *broken), {}};
     TomlDocument next = m_doc;
     TomlError error;
@@ -127,14 +130,15 @@ ConfigEditor::Result ConfigEditor::setValue(const QString &key, const QVariant &
         return {false, error.describe(m_displayPath), {}};
     if (next.bytes() == m_doc.bytes())
         return {true, {}, {}};
-    applyDocument(next, QStringLiteral("Set %1 = %2").arg(key, ConfigResolver::displayValue(*sk, value)));
+    applyDocument(next, QCoreApplication::translate("ConfigEditor",
+                            "Set %1 = %2").arg(key, ConfigResolver::displayValue(*sk, value)));
     return {true, {}, {}};
 }
 
 ConfigEditor::Result ConfigEditor::unsetKey(const QString &key)
 {
     if (hasParseError())
-        return {false, QStringLiteral("%1 cannot be edited here: %2")
+        return {false, QCoreApplication::translate("ConfigEditor", "%1 cannot be edited here: %2")
                            .arg(m_displayPath, m_diskDoc.error().describe(m_displayPath)), {}};
     if (!m_doc.find(key))
         return {true, {}, {}};
@@ -142,7 +146,7 @@ ConfigEditor::Result ConfigEditor::unsetKey(const QString &key)
     TomlError error;
     if (!next.removeKey(key, &error))
         return {false, error.describe(m_displayPath), {}};
-    applyDocument(next, QStringLiteral("Remove %1").arg(key));
+    applyDocument(next, QCoreApplication::translate("ConfigEditor", "Remove %1").arg(key));
     return {true, {}, {}};
 }
 
@@ -225,28 +229,33 @@ ConfigEditor::Result ConfigEditor::save(bool overwriteExternalChange)
 {
     const QString path = filePath();
     if (hasParseError())
-        return {false, QStringLiteral("Not saved: %1").arg(m_diskDoc.error().describe(m_displayPath)), {}};
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "Not saved: %1").arg(m_diskDoc.error().describe(m_displayPath)), {}};
     for (const ConfigIssue &issue : validate())
         if (issue.severity == Severity::Error)
-            return {false, QStringLiteral("Not saved: %1").arg(redactSecrets(issue.message)), {}};
+            return {false, QCoreApplication::translate("ConfigEditor",
+                               "Not saved: %1").arg(redactSecrets(issue.message)), {}};
     if (!isModified() && m_existsOnDisk)
-        return {true, QStringLiteral("No changes to save"), {}};
+        return {true, QCoreApplication::translate("ConfigEditor", "No changes to save"), {}};
     if (!overwriteExternalChange && changedOnDisk())
-        return {false, QStringLiteral("Not saved: %1 was changed on disk since it was opened; reload it or "
-                                      "choose to overwrite")
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "Not saved: %1 was changed on disk since it was opened; reload it or choose to overwrite")
                            .arg(m_displayPath), {}};
     const QFileInfo info(path);
     if (info.exists() && !(info.permissions() & QFileDevice::WriteOwner))
-        return {false, QStringLiteral("Not saved: %1 is read-only; nothing was changed").arg(m_displayPath), {}};
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "Not saved: %1 is read-only; nothing was changed").arg(m_displayPath), {}};
     if (!QDir().mkpath(info.absolutePath()))
-        return {false, QStringLiteral("Not saved: cannot create the folder %1").arg(info.absolutePath()), {}};
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "Not saved: cannot create the folder %1").arg(info.absolutePath()), {}};
 
     Result result{true, {}, {}};
     if (info.exists()) {
         // A timestamped copy of what was on disk, written before the file is replaced.
         QFile current(path);
         if (!current.open(QIODevice::ReadOnly))
-            return {false, QStringLiteral("Not saved: cannot read %1 to back it up: %2").arg(m_displayPath, current.errorString()), {}};
+            return {false, QCoreApplication::translate("ConfigEditor",
+                               "Not saved: cannot read %1 to back it up: %2").arg(m_displayPath, current.errorString()), {}};
         const QByteArray previous = current.readAll();
         const QString stamp = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
         QString backup = QStringLiteral("%1.%2.bak").arg(path, stamp);
@@ -254,15 +263,18 @@ ConfigEditor::Result ConfigEditor::save(bool overwriteExternalChange)
             backup = QStringLiteral("%1.%2-%3.bak").arg(path, stamp).arg(n);
         QSaveFile b(backup);
         if (!b.open(QIODevice::WriteOnly) || b.write(previous) != previous.size() || !b.commit())
-            return {false, QStringLiteral("Not saved: the backup %1 could not be written: %2").arg(backup, b.errorString()), {}};
+            return {false, QCoreApplication::translate("ConfigEditor",
+                               "Not saved: the backup %1 could not be written: %2").arg(backup, b.errorString()), {}};
         result.backupPath = backup;
     }
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly))
-        return {false, QStringLiteral("Not saved: %1: %2").arg(m_displayPath, out.errorString()), {}};
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "Not saved: %1: %2").arg(m_displayPath, out.errorString()), {}};
     const QByteArray bytes = m_doc.bytes();
     if (out.write(bytes) != bytes.size() || !out.commit())
-        return {false, QStringLiteral("Not saved: writing %1 failed: %2; the previous file is untouched")
+        return {false, QCoreApplication::translate("ConfigEditor",
+                           "Not saved: writing %1 failed: %2; the previous file is untouched")
                            .arg(m_displayPath, out.errorString()), {}};
     if (info.exists())
         QFile::setPermissions(path, info.permissions());
@@ -270,8 +282,8 @@ ConfigEditor::Result ConfigEditor::save(bool overwriteExternalChange)
     m_diskDoc = m_doc;
     m_existsOnDisk = true;
     result.message = result.backupPath.isEmpty()
-                         ? QStringLiteral("Saved %1").arg(m_displayPath)
-                         : QStringLiteral("Saved %1 (previous version kept as %2)")
+                         ? QCoreApplication::translate("ConfigEditor", "Saved %1").arg(m_displayPath)
+                         : QCoreApplication::translate("ConfigEditor", "Saved %1 (previous version kept as %2)")
                                .arg(m_displayPath, QFileInfo(result.backupPath).fileName());
     // Re-locate (a newly created file may now be the one the profile discovers) without
     // re-reading what was just written: the edited document is the file's content.

@@ -2,6 +2,7 @@
 
 #include "common/Url.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -63,6 +64,12 @@ QVariant ResolvedConfig::value(const QString &key) const
 }
 
 namespace {
+
+/// Text that comes from a schema file (see src/ui/SchemaStrings.cpp).
+QString schemaText(const QString &text)
+{
+    return QCoreApplication::translate("schema", text.toUtf8().constData());
+}
 
 QString displayPathFor(const QString &workspace, const QString &absolute)
 {
@@ -181,7 +188,8 @@ FileChoice ConfigResolver::locate(const PrecedenceProfile &profile, const Config
         c.editPath = path;
     };
     if (!inputs.explicitFile.isEmpty()) {
-        choose(absoluteIn(ws, inputs.explicitFile), QStringLiteral("named by --config"));
+        choose(absoluteIn(ws, inputs.explicitFile),
+               QCoreApplication::translate("ConfigResolver", "named by --config"));
         c.tried.append(c.path);
         return c;
     }
@@ -190,28 +198,32 @@ FileChoice ConfigResolver::locate(const PrecedenceProfile &profile, const Config
         if (profile.kind == ProfileKind::ArchiveB) {
             const QString named = inputs.environment.value(QStringLiteral("CODEX_ARCHIVE_CONFIG"));
             if (!named.isEmpty()) {
-                choose(absoluteIn(ws, named), QStringLiteral("named by CODEX_ARCHIVE_CONFIG"));
+                choose(absoluteIn(ws, named),
+                       QCoreApplication::translate("ConfigResolver", "named by CODEX_ARCHIVE_CONFIG"));
                 c.tried.append(c.path);
                 return c;
             }
             c.tried.append(QStringLiteral("--config"));
             c.tried.append(QStringLiteral("CODEX_ARCHIVE_CONFIG"));
             c.editPath = standard;
-            c.reason = QStringLiteral("no file named: generation B reads a file only when --config or "
-                                      "CODEX_ARCHIVE_CONFIG names it");
+            c.reason = QCoreApplication::translate("ConfigResolver",
+                           "no file named: generation B reads a file only when --config or CODEX_ARCHIVE_CONFIG "
+                           "names it");
             if (QFileInfo(standard).isFile()) {
                 c.ignoredPath = standard;
-                c.ignoredReason = QStringLiteral("ignored: generation B reads .codex/archive.toml only when "
-                                                 "--config or CODEX_ARCHIVE_CONFIG names it");
+                c.ignoredReason = QCoreApplication::translate("ConfigResolver",
+                                      "ignored: generation B reads .codex/archive.toml only when --config or "
+                                      "CODEX_ARCHIVE_CONFIG names it");
             }
             return c;
         }
         c.tried.append(standard);
         if (QFileInfo(standard).isFile()) {
-            choose(standard, QStringLiteral("found .codex/archive.toml"));
+            choose(standard, QCoreApplication::translate("ConfigResolver", "found .codex/archive.toml"));
         } else {
             c.editPath = standard;
-            c.reason = QStringLiteral("no .codex/archive.toml: environment variables over built-in defaults");
+            c.reason = QCoreApplication::translate("ConfigResolver",
+                           "no .codex/archive.toml: environment variables over built-in defaults");
         }
         return c;
     }
@@ -219,7 +231,7 @@ FileChoice ConfigResolver::locate(const PrecedenceProfile &profile, const Config
     // ccproxy: --config, CONFIG_FILE, then the first existing file of the discovery list.
     const QString named = inputs.environment.value(QStringLiteral("CONFIG_FILE"));
     if (!named.isEmpty()) {
-        choose(absoluteIn(ws, named), QStringLiteral("named by CONFIG_FILE"));
+        choose(absoluteIn(ws, named), QCoreApplication::translate("ConfigResolver", "named by CONFIG_FILE"));
         c.tried.append(c.path);
         return c;
     }
@@ -237,12 +249,14 @@ FileChoice ConfigResolver::locate(const PrecedenceProfile &profile, const Config
     c.tried = candidates;
     for (const QString &candidate : candidates) {
         if (QFileInfo(candidate).isFile()) {
-            choose(candidate, QStringLiteral("first existing file of ccproxy's discovery order"));
+            choose(candidate, QCoreApplication::translate("ConfigResolver",
+                                  "first existing file of ccproxy's discovery order"));
             return c;
         }
     }
     c.editPath = candidates.front();
-    c.reason = QStringLiteral("no ccproxy TOML file found: environment, .env and defaults only");
+    c.reason = QCoreApplication::translate("ConfigResolver",
+                   "no ccproxy TOML file found: environment, .env and defaults only");
     return c;
 }
 
@@ -291,8 +305,9 @@ ConfigResolver::EnvParse ConfigResolver::parseEnvValue(const PrecedenceProfile &
         // Generation B's coercion returns the built-in default for text it cannot read,
         // and that default then overrides whatever the file said.
         r.value = key.defaultValue;
-        r.warning = QStringLiteral("'%1' is not %2; generation B falls back to the built-in default %3, which "
-                                   "then overrides the file")
+        r.warning = QCoreApplication::translate("ConfigResolver",
+                        "'%1' is not %2; generation B falls back to the built-in default %3, which then overrides "
+                        "the file")
                         .arg(text, what, displayValue(key, key.defaultValue));
     };
     switch (key.type) {
@@ -301,35 +316,42 @@ ConfigResolver::EnvParse ConfigResolver::parseEnvValue(const PrecedenceProfile &
             const QString t = text.toLower();
             r.value = t == QLatin1String("true");
             if (t != QLatin1String("true") && t != QLatin1String("false"))
-                r.warning = QStringLiteral("'%1' is read as false: generation A treats only 'true' as true").arg(text);
+                r.warning = QCoreApplication::translate("ConfigResolver",
+                                "'%1' is read as false: generation A treats only 'true' as true").arg(text);
         } else if (const auto b = wordBool(text, mode)) {
             r.value = *b;
         } else if (mode == EnvBoolMode::Words) {
-            fallBack(QStringLiteral("a boolean (1/true/yes/on/enabled, 0/false/no/off/disabled)"));
+            fallBack(QCoreApplication::translate("ConfigResolver",
+                         "a boolean (1/true/yes/on/enabled, 0/false/no/off/disabled)"));
         } else {
-            r.error = QStringLiteral("'%1' is not a valid boolean; ccproxy refuses to start").arg(text);
+            r.error = QCoreApplication::translate("ConfigResolver",
+                          "'%1' is not a valid boolean; ccproxy refuses to start").arg(text);
         }
         return r;
     case ValueType::Int:
         if (const auto v = pythonInt(text)) {
             r.value = QVariant::fromValue<qint64>(*v);
         } else if (genB) {
-            fallBack(QStringLiteral("an integer"));
+            fallBack(QCoreApplication::translate("ConfigResolver", "an integer"));
         } else {
             r.error = profile.isArchive()
-                          ? QStringLiteral("'%1' is not an integer; generation A stops with ValueError").arg(text)
-                          : QStringLiteral("'%1' is not an integer; ccproxy refuses to start").arg(text);
+                          ? QCoreApplication::translate("ConfigResolver",
+                                "'%1' is not an integer; generation A stops with ValueError").arg(text)
+                          : QCoreApplication::translate("ConfigResolver",
+                                "'%1' is not an integer; ccproxy refuses to start").arg(text);
         }
         return r;
     case ValueType::Float:
         if (const auto v = pythonFloat(text)) {
             r.value = *v;
         } else if (genB) {
-            fallBack(QStringLiteral("a number"));
+            fallBack(QCoreApplication::translate("ConfigResolver", "a number"));
         } else {
             r.error = profile.isArchive()
-                          ? QStringLiteral("'%1' is not a number; generation A stops with ValueError").arg(text)
-                          : QStringLiteral("'%1' is not a number; ccproxy refuses to start").arg(text);
+                          ? QCoreApplication::translate("ConfigResolver",
+                                "'%1' is not a number; generation A stops with ValueError").arg(text)
+                          : QCoreApplication::translate("ConfigResolver",
+                                "'%1' is not a number; ccproxy refuses to start").arg(text);
         }
         return r;
     case ValueType::Path:
@@ -351,17 +373,17 @@ QVariant ConfigResolver::parseText(const SchemaKey &key, const QString &text, QS
     case ValueType::Bool:
         if (const auto b = wordBool(text, EnvBoolMode::Words))
             return *b;
-        *error = QStringLiteral("'%1' is not true or false").arg(text);
+        *error = QCoreApplication::translate("ConfigResolver", "'%1' is not true or false").arg(text);
         return {};
     case ValueType::Int:
         if (const auto i = pythonInt(text))
             return QVariant::fromValue<qint64>(*i);
-        *error = QStringLiteral("'%1' is not an integer").arg(text);
+        *error = QCoreApplication::translate("ConfigResolver", "'%1' is not an integer").arg(text);
         return {};
     case ValueType::Float:
         if (const auto f = pythonFloat(text))
             return *f;
-        *error = QStringLiteral("'%1' is not a number").arg(text);
+        *error = QCoreApplication::translate("ConfigResolver", "'%1' is not a number").arg(text);
         return {};
     default:
         return text;
@@ -371,7 +393,7 @@ QVariant ConfigResolver::parseText(const SchemaKey &key, const QString &text, QS
 QString ConfigResolver::displayValue(const SchemaKey &key, const QVariant &value, bool reveal)
 {
     if (!value.isValid() || value.isNull())
-        return QStringLiteral("(unset)");
+        return QCoreApplication::translate("ConfigResolver", "(unset)");
     if (key.secret && !reveal)
         return QStringLiteral("••••••••");
     switch (value.typeId()) {
@@ -415,13 +437,15 @@ QList<ConfigIssue> ConfigResolver::validateDocument(const PrecedenceProfile &pro
             const QString section = e.key.section(QLatin1Char('.'), 0, -2);
             if (schema.unknownFileKeysAreErrors()) {
                 issues.append({Severity::Error, e.key,
-                               QStringLiteral("%1: unknown key '%2' — generation A refuses keys it does not know")
+                               QCoreApplication::translate("ConfigResolver",
+                                   "%1: unknown key '%2' — generation A refuses keys it does not know")
                                    .arg(o.toString(), e.key),
                                o});
             } else if (sections.contains(section) || genB) {
                 issues.append({Severity::Warning, e.key,
-                               QStringLiteral("%1: '%2' is not a setting of %3; it is ignored")
-                                   .arg(o.toString(), e.key, schema.title()),
+                               QCoreApplication::translate("ConfigResolver",
+                                   "%1: '%2' is not a setting of %3; it is ignored")
+                                   .arg(o.toString(), e.key, schemaText(schema.title())),
                                o});
             }
             continue;
@@ -458,7 +482,8 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
         out.issues.append({Severity::Error, {}, sources.readError, Origin{Source::File, fileDisplay, 0, 0, {}, {}}});
     if (!inputs.explicitFile.isEmpty() && !sources.file.exists)
         out.issues.append({Severity::Error, {},
-                           QStringLiteral("Config file not found: %1").arg(displayPathFor(inputs.workspace, sources.file.path)),
+                           QCoreApplication::translate("ConfigResolver",
+                               "Config file not found: %1").arg(displayPathFor(inputs.workspace, sources.file.path)),
                            Origin{Source::File, fileDisplay, 0, 0, {}, {}}});
     else if (sources.file.exists && sources.document && !sources.document->isValid())
         out.issues.append({Severity::Error, {}, sources.document->error().describe(fileDisplay),
@@ -466,7 +491,8 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
                                   sources.document->error().position.column, {}, {}}});
     if (fileIgnoredWhole)
         out.issues.append({Severity::Warning, {},
-                           QStringLiteral("%1 exists but is %2").arg(fileDisplay, sources.file.ignoredReason),
+                           QCoreApplication::translate("ConfigResolver",
+                               "%1 exists but is %2").arg(fileDisplay, sources.file.ignoredReason),
                            Origin{Source::File, fileDisplay, 0, 0, {}, {}}});
 
     QHash<QString, Candidate> fileValues;
@@ -511,20 +537,24 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
         if (profile.isArchive() && name == QLatin1String("CODEX_ARCHIVE_CONFIG")) {
             if (profile.kind == ProfileKind::ArchiveA)
                 out.issues.append({Severity::Warning, {},
-                                   QStringLiteral("CODEX_ARCHIVE_CONFIG is ignored: only generation B reads it; "
-                                                  "generation A takes an explicit file from --config only"),
+                                   QCoreApplication::translate("ConfigResolver",
+                                       "CODEX_ARCHIVE_CONFIG is ignored: only generation B reads it; generation A "
+                                       "takes an explicit file from --config only"),
                                    o});
             continue;
         }
         bool handled = false;
         for (const EnvPrefixRule &rule : schema.forbiddenEnvPrefixes())
             if (upper.startsWith(rule.prefix)) {
-                out.issues.append({Severity::Error, {}, QStringLiteral("%1: %2").arg(name, rule.reason), o});
+                out.issues.append({Severity::Error, {}, QStringLiteral("%1: %2").arg(name, schemaText(rule.reason)), o});
                 handled = true;
             }
         for (const EnvPrefixRule &rule : schema.movedEnvPrefixes())
             if (!handled && upper.startsWith(rule.prefix)) {
-                out.issues.append({Severity::Warning, {}, QStringLiteral("%1 is ignored: %2").arg(name, rule.reason), o});
+                out.issues.append({Severity::Warning, {},
+                                   QCoreApplication::translate("ConfigResolver", "%1 is ignored: %2")
+                                       .arg(name, schemaText(rule.reason)),
+                                   o});
                 handled = true;
             }
         if (handled)
@@ -534,12 +564,14 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
             const PrecedenceProfile &sibling = PrecedenceProfile::byKind(
                 profile.kind == ProfileKind::ArchiveA ? ProfileKind::ArchiveB : ProfileKind::ArchiveA);
             if (const SchemaKey *k = sibling.schema().findByEnv(name))
-                other = QStringLiteral("; %1 reads it (as %2)").arg(sibling.title, k->key);
+                other = QCoreApplication::translate("ConfigResolver",
+                            "; %1 reads it (as %2)").arg(sibling.title, k->key);
             else
-                other = QStringLiteral("; no generation of the archive reads it");
+                other = QCoreApplication::translate("ConfigResolver", "; no generation of the archive reads it");
         }
         out.issues.append({Severity::Warning, {},
-                           QStringLiteral("%1 is ignored: %2 has no such setting%3").arg(name, profile.title, other), o});
+                           QCoreApplication::translate("ConfigResolver",
+                               "%1 is ignored: %2 has no such setting%3").arg(name, profile.title, other), o});
     }
 
     // Sections a command-line override replaces wholesale in ccproxy's fork (dict.update on the TOML).
@@ -551,16 +583,19 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
     for (const auto &ov : inputs.overrides)
         if (!schema.find(ov.first))
             out.issues.append({Severity::Error, ov.first,
-                               QStringLiteral("unknown key '%1' on the command line: %2 has no such setting")
+                               QCoreApplication::translate("ConfigResolver",
+                                   "unknown key '%1' on the command line: %2 has no such setting")
                                    .arg(ov.first, profile.title),
                                Origin{Source::Override, {}, 0, 0, {}, {}}});
 
     // --- per key ------------------------------------------------------------------------------
     const QString fileIgnoredByA = !inputs.explicitFile.isEmpty()
-                                       ? QStringLiteral("ignored: generation A reads no environment while an "
-                                                        "explicit config file (--config) is given")
-                                       : QStringLiteral("ignored: generation A reads no environment while "
-                                                        ".codex/archive.toml exists");
+                                       ? QCoreApplication::translate("ConfigResolver",
+                                             "ignored: generation A reads no environment while an explicit config "
+                                             "file (--config) is given")
+                                       : QCoreApplication::translate("ConfigResolver",
+                                             "ignored: generation A reads no environment while .codex/archive.toml "
+                                             "exists");
     out.keys.reserve(schema.keys().size());
     for (const SchemaKey &key : schema.keys()) {
         ResolvedKey rk;
@@ -576,7 +611,9 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
             QString bad;
             const QVariant v = parseText(key, ov.second, &bad);
             if (!v.isValid())
-                out.issues.append({Severity::Error, key.key, QStringLiteral("%1 (command line): %2").arg(key.key, bad), o});
+                out.issues.append({Severity::Error, key.key,
+                                   QCoreApplication::translate("ConfigResolver", "%1 (command line): %2").arg(key.key, bad),
+                                   o});
             else
                 fromOverride = Candidate{v, ov.second, o};
         }
@@ -584,8 +621,9 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
             if (fileIgnoredWhole)
                 ignored.append({*it, sources.file.ignoredReason});
             else if (overriddenSections.contains(key.section))
-                ignored.append({*it, QStringLiteral("ignored: a command-line override of [%1] replaces that whole "
-                                                    "section of the TOML file")
+                ignored.append({*it, QCoreApplication::translate("ConfigResolver",
+                                         "ignored: a command-line override of [%1] replaces that whole section of "
+                                         "the TOML file")
                                          .arg(key.section)});
             else
                 fromFile = *it;
@@ -595,8 +633,8 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
                 const EnvParse p = parseEnvValue(profile, key, it->value);
                 Candidate c{p.value, it->value, Origin{Source::Env, {}, 0, 0, it->name, {}}};
                 if (p.skipped) {
-                    ignored.append({c, QStringLiteral("ignored: generation B skips environment variables that "
-                                                      "are set but empty")});
+                    ignored.append({c, QCoreApplication::translate("ConfigResolver",
+                                           "ignored: generation B skips environment variables that are set but empty")});
                 } else if (profile.kind == ProfileKind::ArchiveA && fileHidesEnvA) {
                     ignored.append({c, fileIgnoredByA});
                 } else {
@@ -631,7 +669,8 @@ ResolvedConfig ConfigResolver::resolve(const PrecedenceProfile &profile, const C
                                 Origin{Source::Env, {}, 0, 0, it->name, QStringLiteral("inferred from the URL")}};
                     if (inferred.isEmpty())
                         out.issues.append({Severity::Error, key.key,
-                                           QStringLiteral("%1: cannot infer the backend from %2 '%3'")
+                                           QCoreApplication::translate("ConfigResolver",
+                                               "%1: cannot infer the backend from %2 '%3'")
                                                .arg(key.key, it->name, redactUrl(it->value)),
                                            c.origin});
                     else

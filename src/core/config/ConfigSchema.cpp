@@ -2,6 +2,7 @@
 
 #include "common/Url.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QHash>
 #include <QJsonArray>
@@ -65,22 +66,25 @@ QString SchemaKey::ruleText() const
 {
     switch (type) {
     case ValueType::Enum:
-        return QStringLiteral("one of %1").arg(allowed.join(QStringLiteral(", ")));
+        return QCoreApplication::translate("ConfigSchema", "one of %1").arg(allowed.join(QStringLiteral(", ")));
     case ValueType::Int:
     case ValueType::Float: {
-        const QString what = type == ValueType::Int ? QStringLiteral("an integer") : QStringLiteral("a number");
+        const QString what = type == ValueType::Int ? QCoreApplication::translate("ConfigSchema", "an integer")
+                                                    : QCoreApplication::translate("ConfigSchema", "a number");
         if (min && max)
-            return QStringLiteral("%1 from %2 to %3").arg(what, numberText(*min), numberText(*max));
+            return QCoreApplication::translate("ConfigSchema",
+                       "%1 from %2 to %3").arg(what, numberText(*min), numberText(*max));
         if (min)
-            return QStringLiteral("%1 of at least %2").arg(what, numberText(*min));
+            return QCoreApplication::translate("ConfigSchema", "%1 of at least %2").arg(what, numberText(*min));
         return what;
     }
-    case ValueType::Bool: return QStringLiteral("true or false");
+    case ValueType::Bool: return QCoreApplication::translate("ConfigSchema", "true or false");
     case ValueType::Url:
-        return schemes.isEmpty() ? QStringLiteral("a URL")
-                                 : QStringLiteral("a URL with scheme %1").arg(schemes.join(QStringLiteral(", ")));
-    case ValueType::Path: return QStringLiteral("a file path");
-    case ValueType::String: return QStringLiteral("a string");
+        return schemes.isEmpty() ? QCoreApplication::translate("ConfigSchema", "a URL")
+                                 : QCoreApplication::translate("ConfigSchema",
+                                       "a URL with scheme %1").arg(schemes.join(QStringLiteral(", ")));
+    case ValueType::Path: return QCoreApplication::translate("ConfigSchema", "a file path");
+    case ValueType::String: return QCoreApplication::translate("ConfigSchema", "a string");
     }
     return {};
 }
@@ -238,49 +242,49 @@ std::optional<QString> ConfigSchema::check(const SchemaKey &key, const QVariant 
     if (!value.isValid() || value.isNull()) {
         if (key.nullable)
             return std::nullopt;
-        return QStringLiteral("a value is required (%1)").arg(key.ruleText());
+        return QCoreApplication::translate("ConfigSchema", "a value is required (%1)").arg(key.ruleText());
     }
     switch (key.type) {
     case ValueType::Bool:
         if (value.typeId() != QMetaType::Bool)
-            return QStringLiteral("must be true or false");
+            return QCoreApplication::translate("ConfigSchema", "must be true or false");
         return std::nullopt;
     case ValueType::Int:
     case ValueType::Float: {
         const bool isInt = value.typeId() == QMetaType::LongLong || value.typeId() == QMetaType::Int;
         const bool isFloat = value.typeId() == QMetaType::Double;
         if (key.type == ValueType::Int && !isInt)
-            return QStringLiteral("must be %1").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1").arg(key.ruleText());
         if (key.type == ValueType::Float && !isInt && !isFloat)
-            return QStringLiteral("must be %1").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1").arg(key.ruleText());
         const double v = value.toDouble();
         if (std::isnan(v) || (key.min && v < *key.min) || (key.max && v > *key.max))
-            return QStringLiteral("must be %1").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1").arg(key.ruleText());
         return std::nullopt;
     }
     case ValueType::Enum:
         if (value.typeId() != QMetaType::QString || !key.allowed.contains(value.toString()))
-            return QStringLiteral("must be %1").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1").arg(key.ruleText());
         return std::nullopt;
     case ValueType::Url: {
         if (value.typeId() != QMetaType::QString)
-            return QStringLiteral("must be %1 written as a string").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1 written as a string").arg(key.ruleText());
         const QString text = value.toString();
         if (text.trimmed().isEmpty())
-            return QStringLiteral("must not be empty (%1)").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must not be empty (%1)").arg(key.ruleText());
         const ParsedUrl url = ParsedUrl::parse(text);
         if (!url.valid)
-            return QStringLiteral("is not a valid URL: %1").arg(url.problem);
+            return QCoreApplication::translate("ConfigSchema", "is not a valid URL: %1").arg(url.problem);
         if (!key.schemes.isEmpty() && !key.schemes.contains(url.scheme))
-            return QStringLiteral("must be %1").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1").arg(key.ruleText());
         return std::nullopt;
     }
     case ValueType::Path:
     case ValueType::String:
         if (value.typeId() != QMetaType::QString)
-            return QStringLiteral("must be %1").arg(key.ruleText());
+            return QCoreApplication::translate("ConfigSchema", "must be %1").arg(key.ruleText());
         if (key.type == ValueType::Path && value.toString().isEmpty())
-            return QStringLiteral("must not be empty; remove the key to leave it unset");
+            return QCoreApplication::translate("ConfigSchema", "must not be empty; remove the key to leave it unset");
         return std::nullopt;
     }
     return std::nullopt;
