@@ -11,6 +11,7 @@ pkgs=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev libzstd-dev zlib1g-dev
   fonts-dejavu-core xvfb xauth
   sqlite3 python3 python3-zstandard
+  postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-pymysql
 )
 
 missing=()

@@ -1,0 +1,181 @@
+#include "archive/RestoreService.h"
+
+#include "archive/BlobCodec.h"
+#include "common/Log.h"
+#include "evidence/EvidenceLog.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QTemporaryFile>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+namespace codex::archive {
+
+namespace {
+
+QString errnoText(int e)
+{
+    return QString::fromLocal8Bit(std::strerror(e));
+}
+
+// "report.txt" -> "report (1).txt", "report (2).txt", … the first name not taken.
+QString withSuffix(const QString &path, int n)
+{
+    const QFileInfo info(path);
+    const QString base = info.completeBaseName();
+    const QString ext = info.suffix();
+    const QString name = ext.isEmpty() ? QStringLiteral("%1 (%2)").arg(base).arg(n)
+                                       : QStringLiteral("%1 (%2).%3").arg(base).arg(n).arg(ext);
+    return info.dir().filePath(name);
+}
+
+}  // namespace
+
+RestoreService::RestoreService(ArchiveStore &store, evidence::EvidenceLog *evidence) : m_store(store), m_evidence(evidence)
+{
+}
+
+RestoreResult RestoreService::restore(const RestoreRequest &request, const std::atomic_bool *cancel)
+{
+    QElapsedTimer clock;
+    clock.start();
+    RestoreResult result;
+    result.tombstone = request.tombstone;
+    const ArchiveLocation &location = m_store.location();
+    const QString evidencePath = request.evidencePath.isEmpty() ? request.output : request.evidencePath;
+
+    auto fail = [&](ArchiveError::Kind kind, const QString &reason) {
+        result.ok = false;
+        result.error = {kind, reason};
+        result.durationMs = clock.elapsed();
+        if (m_evidence) {
+            QString error;
+            const QJsonObject fields{{QStringLiteral("actor"), request.actor},
+                                     {QStringLiteral("tombstone"), request.tombstone},
+                                     {QStringLiteral("reason"), reason},
+                                     {QStringLiteral("backend"), backendName(location.backend)},
+                                     {QStringLiteral("url"), location.redactedUrl}};
+            if (!m_evidence->append(QStringLiteral("RESTORE_FAIL"), fields, &error))
+                result.warning = QStringLiteral("the evidence log could not be written: %1").arg(error);
+        }
+        codex::log::warn(QStringLiteral("restore %1 failed: %2").arg(request.tombstone, reason));
+        return result;
+    };
+    auto cancelled = [&] { return cancel && cancel->load(); };
+
+    ArchiveError error;
+    const auto blob = m_store.blob(request.tombstone, &error);
+    if (!blob) {
+        if (error.kind == ArchiveError::Kind::TombstoneNotFound || error.kind == ArchiveError::Kind::Purged)
+            return fail(error.kind, error.message);
+        return fail(error.kind, QStringLiteral("Backend access error: %1").arg(error.message));
+    }
+    if (cancelled())
+        return fail(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
+
+    const QByteArray raw = BlobCodec::decompress(blob->artifact.compression, blob->compressed, blob->artifact.sizeBytes, &error);
+    if (error)
+        return fail(ArchiveError::Kind::Decompression, error.message);
+    result.sha256 = BlobCodec::sha256Hex(raw);
+    // The reference does not verify; we refuse content that is not what was archived.
+    if (result.sha256.compare(blob->artifact.contentSha256, Qt::CaseInsensitive) != 0)
+        return fail(ArchiveError::Kind::HashMismatch,
+                    QStringLiteral("Content hash mismatch for %1: expected %2, got %3; nothing was written")
+                        .arg(request.tombstone, blob->artifact.contentSha256, result.sha256));
+    if (cancelled())
+        return fail(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
+
+    // Where it goes: never onto something that is not a regular file, never over an existing
+    // file unless the caller chose to.
+    QString target = QDir::cleanPath(request.output);
+    const QFileInfo targetInfo(target);
+    if (!QDir().mkpath(targetInfo.absolutePath()))
+        return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot create the folder %1").arg(targetInfo.absolutePath()));
+    if (targetInfo.exists() && !targetInfo.isFile())
+        return fail(ArchiveError::Kind::OutputExists, QStringLiteral("Output %1 exists and is not a regular file").arg(target));
+    if (targetInfo.exists() && request.conflict == ConflictPolicy::Refuse)
+        return fail(ArchiveError::Kind::OutputExists,
+                    QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
+
+    // Write beside the target, then move it into place in one step.
+    QTemporaryFile temp(targetInfo.absolutePath() + QStringLiteral("/.codex-restore-XXXXXX"));
+    if (!temp.open())
+        return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot write in %1: %2").arg(targetInfo.absolutePath(), temp.errorString()));
+    constexpr qint64 kChunk = 8 << 20;
+    for (qint64 at = 0; at < raw.size(); at += kChunk) {
+        const qint64 n = std::min(kChunk, raw.size() - at);
+        if (temp.write(raw.constData() + at, n) != n)
+            return fail(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, temp.errorString()));
+        if (cancelled())
+            return fail(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
+    }
+    if (!temp.flush() || ::fsync(temp.handle()) != 0)
+        return fail(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, errnoText(errno)));
+    temp.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+
+    const QByteArray tempPath = QFile::encodeName(temp.fileName());
+    bool created = false;
+    if (request.conflict == ConflictPolicy::Overwrite) {
+        if (::rename(tempPath.constData(), QFile::encodeName(target).constData()) != 0)
+            return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot move the restored file to %1: %2").arg(target, errnoText(errno)));
+        created = !targetInfo.exists();
+    } else {
+        // link() refuses to replace: a file that appeared meanwhile is never overwritten.
+        for (int n = 1;; ++n) {
+            if (::link(tempPath.constData(), QFile::encodeName(target).constData()) == 0) {
+                created = true;
+                break;
+            }
+            const int e = errno;
+            if (e == EEXIST && request.conflict == ConflictPolicy::RenameWithSuffix && n < 10000) {
+                target = withSuffix(QDir::cleanPath(request.output), n);
+                continue;
+            }
+            if (e == EEXIST)
+                return fail(ArchiveError::Kind::OutputExists,
+                            QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
+            return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot create %1: %2").arg(target, errnoText(e)));
+        }
+        temp.remove();  // the data now lives under its real name
+    }
+    temp.setAutoRemove(false);  // renamed or already removed
+
+    const QJsonObject context{{QStringLiteral("output"), evidencePath},
+                              {QStringLiteral("sha256"), result.sha256},
+                              {QStringLiteral("bytes"), raw.size()}};
+    if (!m_store.markRestored(blob->itemId, request.actor, context, &error)) {
+        // A restore the archive does not know about is not a restore: take back what we made.
+        if (created)
+            QFile::remove(target);
+        return fail(error.kind, QStringLiteral("Backend access error: %1%2")
+                                    .arg(error.message, created ? QStringLiteral("; the output was removed") : QString()));
+    }
+
+    result.ok = true;
+    result.output = target;
+    result.bytes = raw.size();
+    result.durationMs = clock.elapsed();
+    if (m_evidence) {
+        QString evError;
+        const QJsonObject fields{{QStringLiteral("actor"), request.actor},
+                                 {QStringLiteral("tombstone"), request.tombstone},
+                                 {QStringLiteral("path"), target == QDir::cleanPath(request.output) ? evidencePath : target},
+                                 {QStringLiteral("repo"), blob->repo},
+                                 {QStringLiteral("duration_ms"), result.durationMs},
+                                 {QStringLiteral("backend"), backendName(location.backend)}};
+        if (!m_evidence->append(QStringLiteral("RESTORE"), fields, &evError))
+            result.warning = QStringLiteral("restored, but the evidence log could not be written: %1").arg(evError);
+    }
+    codex::log::info(QStringLiteral("restored %1 to %2 (%3 bytes, %4 ms)")
+                         .arg(request.tombstone, target)
+                         .arg(result.bytes)
+                         .arg(result.durationMs));
+    return result;
+}
+
+}  // namespace codex::archive
