@@ -1,8 +1,19 @@
 #pragma once
 
+#include "config/ConfigResolver.h"
+
 #include <QCommandLineParser>
 #include <QStringList>
 #include <QTextStream>
+
+#include <optional>
+
+/// The configuration a command works from: the precedence profile and its inputs
+/// (workspace, --config, the process environment).
+struct ConfigOptions {
+    const codex::config::PrecedenceProfile *profile = nullptr;
+    codex::config::ConfigInputs inputs;
+};
 
 /// What every codex-adminctl command shares: its arguments, output streams and the options
 /// every command takes (--workspace, --json).
@@ -17,9 +28,15 @@ struct CliContext {
     QString workspace(const QCommandLineParser &parser) const;
     /// One-line failure on stderr, as every command reports one.
     int fail(const QString &message, int code = 1) const;
+
+    /// Adds --profile and --config.
+    static void addConfigOptions(QCommandLineParser &parser);
+    /// Reads them; on a usage error prints it and sets *exitCode.
+    std::optional<ConfigOptions> readConfigOptions(const QCommandLineParser &parser, int *exitCode);
 };
 
 namespace cli {
 constexpr int kUsageError = 2;
 int runConfig(CliContext &ctx);
+int runArchive(CliContext &ctx, const QString &command);  ///< health-check, list, show, restore, evidence
 }  // namespace cli

@@ -16,42 +16,6 @@ using namespace codex::config;
 
 namespace {
 
-struct ConfigOptions {
-    const PrecedenceProfile *profile = nullptr;
-    ConfigInputs inputs;
-};
-
-void addConfigOptions(QCommandLineParser &parser)
-{
-    parser.addOption({QStringLiteral("profile"),
-                      QStringLiteral("Precedence profile: a (default), b, ccproxy, ccproxy-current."),
-                      QStringLiteral("P"), QStringLiteral("a")});
-    parser.addOption({QStringLiteral("config"), QStringLiteral("Explicit configuration file (as the tool's --config)."),
-                      QStringLiteral("FILE")});
-}
-
-std::optional<ConfigOptions> readConfigOptions(CliContext &ctx, const QCommandLineParser &parser, int *exitCode)
-{
-    ConfigOptions o;
-    const QString profileId = parser.value(QStringLiteral("profile"));
-    o.profile = PrecedenceProfile::byId(profileId);
-    if (!o.profile) {
-        *exitCode = ctx.fail(QStringLiteral("unknown profile '%1' (expected a, b, ccproxy or ccproxy-current)").arg(profileId),
-                             cli::kUsageError);
-        return std::nullopt;
-    }
-    o.inputs.workspace = ctx.workspace(parser);
-    if (!QFileInfo(o.inputs.workspace).isDir()) {
-        *exitCode = ctx.fail(QStringLiteral("workspace %1 is not a folder").arg(o.inputs.workspace), cli::kUsageError);
-        return std::nullopt;
-    }
-    o.inputs.explicitFile = parser.value(QStringLiteral("config"));
-    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    for (const QString &name : env.keys())
-        o.inputs.environment.insert(name, env.value(name));
-    return o;
-}
-
 QJsonValue jsonValue(const SchemaKey &key, const QVariant &v, bool reveal)
 {
     if (!v.isValid() || v.isNull())
@@ -222,14 +186,14 @@ int invalid(CliContext &ctx, const ResolvedConfig &rc)
 int show(CliContext &ctx)
 {
     QCommandLineParser parser;
-    addConfigOptions(parser);
+    CliContext::addConfigOptions(parser);
     parser.addOption({QStringLiteral("origin"), QStringLiteral("Show where every value comes from, what it shadows and what is ignored.")});
     parser.addOption({QStringLiteral("debug"), QStringLiteral("Show credentials in URLs (as the reference's --debug).")});
     parser.addOption({QStringLiteral("set"), QStringLiteral("Command-line override KEY=VALUE (repeatable)."), QStringLiteral("KEY=VALUE")});
     if (!ctx.parse(parser, QStringLiteral("Show the effective configuration.")))
         return parser.isSet(QStringLiteral("help")) ? 0 : cli::kUsageError;
     int code = 0;
-    auto opts = readConfigOptions(ctx, parser, &code);
+    auto opts = ctx.readConfigOptions(parser, &code);
     if (!opts)
         return code;
     for (const QString &kv : parser.values(QStringLiteral("set"))) {
@@ -254,11 +218,11 @@ int show(CliContext &ctx)
 int validate(CliContext &ctx)
 {
     QCommandLineParser parser;
-    addConfigOptions(parser);
+    CliContext::addConfigOptions(parser);
     if (!ctx.parse(parser, QStringLiteral("Check the configuration; exit 1 when it is invalid.")))
         return parser.isSet(QStringLiteral("help")) ? 0 : cli::kUsageError;
     int code = 0;
-    auto opts = readConfigOptions(ctx, parser, &code);
+    auto opts = ctx.readConfigOptions(parser, &code);
     if (!opts)
         return code;
     const ResolvedConfig rc = ConfigResolver::resolve(*opts->profile, opts->inputs);
@@ -280,7 +244,7 @@ int validate(CliContext &ctx)
 int edit(CliContext &ctx, bool set)
 {
     QCommandLineParser parser;
-    addConfigOptions(parser);
+    CliContext::addConfigOptions(parser);
     parser.addPositionalArgument(QStringLiteral("KEY"), QStringLiteral("Dotted key, e.g. retry.enabled"));
     if (set)
         parser.addPositionalArgument(QStringLiteral("VALUE"), QStringLiteral("New value"));
@@ -292,7 +256,7 @@ int edit(CliContext &ctx, bool set)
         return ctx.fail(set ? QStringLiteral("config set needs KEY and VALUE") : QStringLiteral("config unset needs KEY"),
                         cli::kUsageError);
     int code = 0;
-    auto opts = readConfigOptions(ctx, parser, &code);
+    auto opts = ctx.readConfigOptions(parser, &code);
     if (!opts)
         return code;
     const SchemaKey *key = opts->profile->schema().find(pos[0]);

@@ -16,6 +16,12 @@ const char *kUsage =
     "  config set       Set KEY to VALUE in the configuration file, keeping everything else as it is\n"
     "  config unset     Remove KEY from the configuration file\n"
     "  config validate  Check the configuration; exit 1 when it is invalid\n"
+    "  health-check     Is the archive reachable, with the reference schema? [--json]\n"
+    "  list             List archived items with filters [--repo R] [--path TEXT] [--since D] … [--json]\n"
+    "  show TOMBSTONE   Everything about one item (JSON)\n"
+    "  restore TOMBSTONE OUTPUT --by ACTOR [--overwrite|--rename]\n"
+    "                   Decompress, verify sha256, write atomically, record RESTORE evidence\n"
+    "  evidence         Print the evidence log [--action A] [--actor X] [--tombstone T] [--json]\n"
     "\n"
     "Every command takes --workspace DIR (default: the current folder) and --help.\n";
 
@@ -27,7 +33,8 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("codex-adminctl"));
     QCoreApplication::setOrganizationName(QStringLiteral("codex-admin"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CODEXADMIN_VERSION));
-    codex::log::init({QStringLiteral("codex-adminctl"), true, true, QStringLiteral("warn")});
+    // The CLI reports to the terminal itself; the log file keeps the details.
+    codex::log::init({QStringLiteral("codex-adminctl"), false, true, QStringLiteral("info")});
 
     QTextStream out(stdout);
     QTextStream err(stderr);
@@ -45,6 +52,9 @@ int main(int argc, char **argv)
     CliContext ctx{args, out, err};
     if (command == QLatin1String("config"))
         return cli::runConfig(ctx);
+    for (const char *archive : {"health-check", "list", "show", "restore", "evidence"})
+        if (command == QLatin1String(archive))
+            return cli::runArchive(ctx, command);
     err << "codex-adminctl: unknown command '" << command << "'\n\n" << kUsage;
     return cli::kUsageError;
 }
