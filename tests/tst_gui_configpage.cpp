@@ -100,6 +100,7 @@ private:
     {
         const QString dir = qEnvironmentVariable("CODEX_ADMIN_SCREENSHOT_DIR");
         if (!dir.isEmpty()) {
+            QTest::qWait(100);  // widgets added to a shown window appear and lay out on later event loop passes
             QDir().mkpath(dir);
             QVERIFY(m_window->grab().save(dir + QLatin1Char('/') + name));
         }

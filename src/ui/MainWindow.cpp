@@ -1,6 +1,7 @@
 #include "ui/MainWindow.h"
 
 #include "common/Log.h"
+#include "ui/ArchivePage.h"
 #include "ui/ConfigPage.h"
 
 #include <QApplication>
@@ -65,6 +66,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     // Only pages that work are listed.
     m_config = new ConfigPage(m_stack);
     addPage(m_config);
+    m_archive = new ArchivePage(m_stack);
+    addPage(m_archive);
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
     resize(1280, 800);

@@ -12,6 +12,7 @@ namespace codex::ui {
 
 class Page;
 class ConfigPage;
+class ArchivePage;
 
 /// The main window: a navigation list of the pages that work, the page, and a status bar with
 /// the workspace and the effective archive backend. It only hosts pages.
@@ -23,6 +24,7 @@ public:
     void openWorkspace(const QString &folder);
     const Workspace &workspace() const { return m_workspace; }
     ConfigPage *configPage() const { return m_config; }
+    ArchivePage *archivePage() const { return m_archive; }
     QListWidget *navigation() const { return m_nav; }
     void showPage(int index);
 
@@ -42,6 +44,7 @@ private:
     QStackedWidget *m_stack;
     QList<Page *> m_pages;
     ConfigPage *m_config;
+    ArchivePage *m_archive;
     QLabel *m_workspaceLabel;
     QLabel *m_backendLabel;
     QLabel *m_badge;
