@@ -207,6 +207,9 @@ ArchivePage::ArchivePage(QWidget *parent)
     m_preview->setPlaceholderText(tr("A preview of text content appears here."));
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({760, 420});
+    m_detail->setPlaceholderText(tr("Select an item to see everything about it: metadata, size and compression, "
+                                    "SHA-256, tags, referents and its history."));
     bl->addWidget(split, 1);
     m_tabs->addTab(browse, tr("Tombstones"));
 
