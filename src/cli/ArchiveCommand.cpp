@@ -48,31 +48,31 @@ std::optional<Opened> locate(CliContext &ctx, const QCommandLineParser &parser, 
     return Opened{*opts, *location};
 }
 
-std::unique_ptr<ArchiveStore> open(CliContext &ctx, const Opened &where, bool create, int *code)
+std::unique_ptr<ArchiveStore> open(CliContext &ctx, const Opened &where, bool create, int *code, QString *why = nullptr)
 {
     ArchiveError error;
     // The embedded default is created on first use, like the reference; any other missing
-    // file is reported, never created behind the admin's back.
+    // file is reported, never created behind the admin's back. ArchiveStore::open gives a file
+    // it creates the reference schema; an existing database is never altered by a command that
+    // only reads it (a file with tables missing is reported, not "repaired").
     const auto mode = where.location.isDefaultSqlite || create ? ArchiveStore::OpenMode::CreateIfMissing
                                                                : ArchiveStore::OpenMode::ExistingOnly;
+    auto fail = [&](const QString &message) {
+        if (why)
+            *why = message;
+        *code = ctx.fail(message);
+        return nullptr;
+    };
     auto store = ArchiveStore::open(where.location, mode, &error);
-    if (!store) {
-        *code = ctx.fail(error.kind == ArchiveError::Kind::NotFound
-                             ? QStringLiteral("%1 (add --create to create it with the reference schema)").arg(error.message)
-                             : error.message);
-        return nullptr;
-    }
-    if (mode == ArchiveStore::OpenMode::CreateIfMissing && !store->ensureSchema(&error)) {
-        *code = ctx.fail(error.message);
-        return nullptr;
-    }
+    if (!store)
+        return fail(error.kind == ArchiveError::Kind::NotFound
+                        ? QStringLiteral("%1 (run 'codex-adminctl list --create' to create it with the reference schema)").arg(error.message)
+                        : error.message);
     const QStringList missing = store->missingTables(&error);
-    if (error || !missing.isEmpty()) {
-        *code = ctx.fail(error ? error.message
-                               : QStringLiteral("%1 is not a codex archive: table(s) %2 missing")
-                                     .arg(where.location.redactedUrl, missing.join(QStringLiteral(", "))));
-        return nullptr;
-    }
+    if (error || !missing.isEmpty())
+        return fail(error ? error.message
+                          : QStringLiteral("%1 is not a codex archive: table(s) %2 missing")
+                                .arg(where.location.redactedUrl, missing.join(QStringLiteral(", "))));
     return store;
 }
 
@@ -165,6 +165,7 @@ int list(CliContext &ctx)
         {QStringLiteral("asc"), QStringLiteral("Ascending order (default: descending).")},
         {QStringLiteral("limit"), QStringLiteral("Rows to print (default 50)."), QStringLiteral("N"), QStringLiteral("50")},
         {QStringLiteral("offset"), QStringLiteral("Rows to skip."), QStringLiteral("N"), QStringLiteral("0")},
+        {QStringLiteral("create"), QStringLiteral("Create a missing SQLite archive file with the reference schema.")},
     };
     parser.addOptions(filters);
     int code = 0;
@@ -211,7 +212,7 @@ int list(CliContext &ctx)
     auto where = locate(ctx, parser, &code);
     if (!where)
         return code;
-    auto store = open(ctx, *where, false, &code);
+    auto store = open(ctx, *where, parser.isSet(QStringLiteral("create")), &code);
     if (!store)
         return code;
     ArchiveError error;
@@ -317,10 +318,22 @@ int restore(CliContext &ctx)
     auto where = locate(ctx, parser, &code);
     if (!where)
         return code;
-    auto store = open(ctx, *where, false, &code);
-    if (!store)
-        return code;
     evidence::EvidenceLog log(evidence::EvidenceLog::defaultPath(where->options.inputs.workspace, where->options.inputs.environment));
+    QString why;
+    auto store = open(ctx, *where, false, &code, &why);
+    if (!store) {
+        // Like the reference: a restore that cannot reach the archive is a RESTORE_FAIL too.
+        QString evError;
+        if (!log.append(QStringLiteral("RESTORE_FAIL"),
+                        {{QStringLiteral("actor"), actor},
+                         {QStringLiteral("tombstone"), pos[0]},
+                         {QStringLiteral("reason"), QStringLiteral("Backend access error: %1").arg(redactSecrets(why))},
+                         {QStringLiteral("backend"), backendName(where->location.backend)},
+                         {QStringLiteral("url"), where->location.redactedUrl}},
+                        &evError))
+            ctx.err << "warning: the evidence log could not be written: " << evError << "\n";
+        return code;
+    }
     RestoreService service(*store, &log);
     RestoreRequest request;
     request.tombstone = pos[0];
