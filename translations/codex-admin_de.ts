@@ -338,6 +338,13 @@
     </message>
 </context>
 <context>
+    <name>codex::archive::ArchiveWorker</name>
+    <message>
+        <source>The archive is not open</source>
+        <translation>Das Archiv ist nicht geöffnet</translation>
+    </message>
+</context>
+<context>
     <name>codex::models::ConfigKeyModel</name>
     <message>
         <source>default</source>
@@ -441,6 +448,396 @@
     <message>
         <source>Effect</source>
         <translation>Wirkung</translation>
+    </message>
+</context>
+<context>
+    <name>codex::models::EvidenceModel</name>
+    <message>
+        <source>line %1: %2</source>
+        <translation>Zeile %1: %2</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>Zeit (UTC)</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Aktion</translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation>Akteur</translation>
+    </message>
+    <message>
+        <source>Tombstone</source>
+        <translation>Tombstone</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+</context>
+<context>
+    <name>codex::models::TombstoneModel</name>
+    <message>
+        <source>loading…</source>
+        <translation>wird geladen…</translation>
+    </message>
+    <message>
+        <source>Legal hold: this item must not be purged</source>
+        <translation>Legal Hold: Dieses Element darf nicht endgültig gelöscht werden</translation>
+    </message>
+    <message>
+        <source>Tombstone</source>
+        <translation>Tombstone</translation>
+    </message>
+    <message>
+        <source>Repository</source>
+        <translation>Repository</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>Pfad</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>Archived by</source>
+        <translation>Archiviert von</translation>
+    </message>
+    <message>
+        <source>Archived at</source>
+        <translation>Archiviert am</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Restored at</source>
+        <translation>Wiederhergestellt am</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::ArchivePage</name>
+    <message>
+        <source>any</source>
+        <translation>beliebig</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>Health check</source>
+        <translation>Zustandsprüfung</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Reconnect</source>
+        <translation>Neu verbinden</translation>
+    </message>
+    <message>
+        <source>Create archive here</source>
+        <translation>Archiv hier anlegen</translation>
+    </message>
+    <message>
+        <source>path contains…</source>
+        <translation>Pfad enthält…</translation>
+    </message>
+    <message>
+        <source>archived by</source>
+        <translation>archiviert von</translation>
+    </message>
+    <message>
+        <source>language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>tag</source>
+        <translation>Schlagwort</translation>
+    </message>
+    <message>
+        <source>tombstone id</source>
+        <translation>Tombstone-ID</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>von</translation>
+    </message>
+    <message>
+        <source>until</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>Filter zurücksetzen</translation>
+    </message>
+    <message>
+        <source>&amp;Repository:</source>
+        <translation>&amp;Repository:</translation>
+    </message>
+    <message>
+        <source>&amp;Path:</source>
+        <translation>&amp;Pfad:</translation>
+    </message>
+    <message>
+        <source>Ac&amp;tor:</source>
+        <translation>A&amp;kteur:</translation>
+    </message>
+    <message>
+        <source>Reaso&amp;n:</source>
+        <translation>&amp;Grund:</translation>
+    </message>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation>&amp;Art:</translation>
+    </message>
+    <message>
+        <source>&amp;Tombstone:</source>
+        <translation>&amp;Tombstone:</translation>
+    </message>
+    <message>
+        <source>Lan&amp;guage:</source>
+        <translation>&amp;Sprache:</translation>
+    </message>
+    <message>
+        <source>Ta&amp;g:</source>
+        <translation>Schlag&amp;wort:</translation>
+    </message>
+    <message>
+        <source>Legal &amp;hold:</source>
+        <translation>&amp;Legal Hold:</translation>
+    </message>
+    <message>
+        <source>Restor&amp;ed:</source>
+        <translation>Wi&amp;ederhergestellt:</translation>
+    </message>
+    <message>
+        <source>Archived:</source>
+        <translation>Archiviert:</translation>
+    </message>
+    <message>
+        <source>Restore…</source>
+        <translation>Wiederherstellen…</translation>
+    </message>
+    <message>
+        <source>A preview of text content appears here.</source>
+        <translation>Hier erscheint eine Vorschau von Textinhalten.</translation>
+    </message>
+    <message>
+        <source>Tombstones</source>
+        <translation>Tombstones</translation>
+    </message>
+    <message>
+        <source>all actions</source>
+        <translation>alle Aktionen</translation>
+    </message>
+    <message>
+        <source>actor</source>
+        <translation>Akteur</translation>
+    </message>
+    <message>
+        <source>tombstone</source>
+        <translation>Tombstone</translation>
+    </message>
+    <message>
+        <source>Action:</source>
+        <translation>Aktion:</translation>
+    </message>
+    <message>
+        <source>Double-click a tombstone to show it in the Tombstones tab.</source>
+        <translation>Ein Doppelklick auf einen Tombstone zeigt ihn im Reiter „Tombstones“.</translation>
+    </message>
+    <message>
+        <source>Evidence log</source>
+        <translation>Nachweisprotokoll</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) of the evidence log could not be read (they are skipped):</source>
+        <translation>
+            <numerusform>%n Zeile des Nachweisprotokolls konnte nicht gelesen werden (sie wird übersprungen):</numerusform>
+            <numerusform>%n Zeilen des Nachweisprotokolls konnten nicht gelesen werden (sie werden übersprungen):</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archiv</translation>
+    </message>
+    <message>
+        <source>No archive</source>
+        <translation>Kein Archiv</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; · %2</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; · %2</translation>
+    </message>
+    <message>
+        <source>The archive %1 does not exist. Nothing was created; create it here with the reference schema, or point backend.url at the right file on the Config page.</source>
+        <translation>Das Archiv %1 existiert nicht. Es wurde nichts angelegt; hier mit dem Referenzschema anlegen oder backend.url auf der Seite „Konfiguration“ auf die richtige Datei setzen.</translation>
+    </message>
+    <message>
+        <source>%1 is not a codex archive: table(s) %2 missing</source>
+        <translation>%1 ist kein codex-Archiv: Tabelle(n) %2 fehlen</translation>
+    </message>
+    <message>
+        <source>Archive: not available</source>
+        <translation>Archiv: nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>
+… (preview truncated)</source>
+        <translation>
+… (Vorschau gekürzt)</translation>
+    </message>
+    <message>
+        <source>No preview: %1</source>
+        <translation>Keine Vorschau: %1</translation>
+    </message>
+    <message>
+        <source>%1 item(s)</source>
+        <translation>%1 Element(e)</translation>
+    </message>
+    <message>
+        <source>Archive: %1 · %2 item(s)</source>
+        <translation>Archiv: %1 · %2 Element(e)</translation>
+    </message>
+    <message>
+        <source>%1&lt;br/&gt;The connection may have been lost; Reconnect tries again.</source>
+        <translation>%1&lt;br/&gt;Die Verbindung ist möglicherweise abgebrochen; „Neu verbinden“ versucht es erneut.</translation>
+    </message>
+    <message>
+        <source>Restore %1 items…</source>
+        <translation>%1 Elemente wiederherstellen…</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Loading %1…&lt;/p&gt;</source>
+        <translation>&lt;p&gt;%1 wird geladen…&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p style=&apos;color:#b26a00&apos;&gt;&lt;b&gt;⚖ Legal hold&lt;/b&gt; — this item must not be purged.&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;color:#b26a00&apos;&gt;&lt;b&gt;⚖ Legal Hold&lt;/b&gt; — dieses Element darf nicht endgültig gelöscht werden.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Commit</source>
+        <translation>Commit</translation>
+    </message>
+    <message>
+        <source>Kind / reason</source>
+        <translation>Art / Grund</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>Archived</source>
+        <translation>Archiviert</translation>
+    </message>
+    <message>
+        <source>%1 by %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>Restored</source>
+        <translation>Wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>Delete after</source>
+        <translation>Löschen nach</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>MIME type</source>
+        <translation>MIME-Typ</translation>
+    </message>
+    <message>
+        <source>%1 compressed (%2 %, %3)</source>
+        <translation>%1 komprimiert (%2 %, %3)</translation>
+    </message>
+    <message>
+        <source>no stored bytes (%1)</source>
+        <translation>keine gespeicherten Bytes (%1)</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>SHA-256</source>
+        <translation>SHA-256</translation>
+    </message>
+    <message>
+        <source>Storage</source>
+        <translation>Speicher</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Schlagwörter</translation>
+    </message>
+    <message>
+        <source>Referents</source>
+        <translation>Verweise</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>The payload has been purged; only the tombstone remains.</source>
+        <translation>Der Inhalt wurde endgültig gelöscht; nur der Tombstone ist übrig.</translation>
+    </message>
+    <message>
+        <source>No preview for %1 content.</source>
+        <translation>Keine Vorschau für Inhalte vom Typ %1.</translation>
+    </message>
+    <message>
+        <source>checking…</source>
+        <translation>wird geprüft…</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#2e7d32&apos;&gt;✔ healthy&lt;/span&gt; · %1 items · probe %2 ms</source>
+        <translation>&lt;span style=&apos;color:#2e7d32&apos;&gt;✔ in Ordnung&lt;/span&gt; · %1 Elemente · Abfrage %2 ms</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#c62828&apos;&gt;✘ %1&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#c62828&apos;&gt;✘ %1&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>Select an item to see everything about it: metadata, size and compression, SHA-256, tags, referents and its history.</source>
+        <translation>Ein Element auswählen, um alles darüber zu sehen: Metadaten, Größe und Komprimierung, SHA-256, Schlagwörter, Verweise und Verlauf.</translation>
+    </message>
+    <message>
+        <source>since</source>
+        <translation>seit</translation>
     </message>
 </context>
 <context>
@@ -781,6 +1178,132 @@
     <message>
         <source>Open a workspace (a folder holding .codex/)</source>
         <translation>Arbeitsbereich öffnen (ein Ordner mit .codex/)</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::RestoreDialog</name>
+    <message numerus="yes">
+        <source>Restore %n item(s)</source>
+        <translation>
+            <numerusform>%n Element wiederherstellen</numerusform>
+            <numerusform>%n Elemente wiederherstellen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Restore &amp;into:</source>
+        <translation>Wiederherstellen &amp;in:</translation>
+    </message>
+    <message>
+        <source>Keep repository paths (folder/repo/path)</source>
+        <translation>Repository-Pfade beibehalten (Ordner/Repo/Pfad)</translation>
+    </message>
+    <message>
+        <source>File names only (folder/name)</source>
+        <translation>Nur Dateinamen (Ordner/Name)</translation>
+    </message>
+    <message>
+        <source>&amp;Layout:</source>
+        <translation>&amp;Ordnerstruktur:</translation>
+    </message>
+    <message>
+        <source>Skip it and report the conflict</source>
+        <translation>Überspringen und den Konflikt melden</translation>
+    </message>
+    <message>
+        <source>Write a new name: file (1).ext</source>
+        <translation>Unter neuem Namen schreiben: Datei (1).ext</translation>
+    </message>
+    <message>
+        <source>Overwrite the existing file</source>
+        <translation>Vorhandene Datei überschreiben</translation>
+    </message>
+    <message>
+        <source>When a file &amp;exists:</source>
+        <translation>Wenn die Datei &amp;existiert:</translation>
+    </message>
+    <message>
+        <source>Recorded &amp;actor:</source>
+        <translation>Protokollierter &amp;Akteur:</translation>
+    </message>
+    <message>
+        <source>Tombstone</source>
+        <translation>Tombstone</translation>
+    </message>
+    <message>
+        <source>Output (editable)</source>
+        <translation>Ausgabe (bearbeitbar)</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Meldung</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>wartet</translation>
+    </message>
+    <message>
+        <source>Nothing is overwritten unless you choose so. Each file is checked against its SHA-256 before it is written, and every restore is recorded in the evidence log.</source>
+        <translation>Ohne ausdrückliche Wahl wird nichts überschrieben. Jede Datei wird vor dem Schreiben anhand ihres SHA-256 geprüft, und jede Wiederherstellung wird im Nachweisprotokoll festgehalten.</translation>
+    </message>
+    <message>
+        <source>&amp;Restore</source>
+        <translation>&amp;Wiederherstellen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>Abbre&amp;chen</translation>
+    </message>
+    <message>
+        <source>Restore into</source>
+        <translation>Wiederherstellen in</translation>
+    </message>
+    <message>
+        <source>Enter the actor to record in the evidence log.</source>
+        <translation>Einen Akteur für das Nachweisprotokoll eingeben.</translation>
+    </message>
+    <message>
+        <source>&amp;Stop</source>
+        <translation>A&amp;nhalten</translation>
+    </message>
+    <message>
+        <source>Cannot open the archive: %1</source>
+        <translation>Das Archiv kann nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Schließen</translation>
+    </message>
+    <message>
+        <source>restored</source>
+        <translation>wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 bytes, SHA-256 verified, %2 ms</source>
+        <translation>%1 Byte, SHA-256 geprüft, %2 ms</translation>
+    </message>
+    <message>
+        <source>%1 of %2 done: %3 restored, %4 failed</source>
+        <translation>%1 von %2 erledigt: %3 wiederhergestellt, %4 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Stopped: %1 restored, %2 failed; the rest was not started.</source>
+        <translation>Angehalten: %1 wiederhergestellt, %2 fehlgeschlagen; der Rest wurde nicht begonnen.</translation>
+    </message>
+    <message>
+        <source>Finished: %1 restored, %2 failed.</source>
+        <translation>Fertig: %1 wiederhergestellt, %2 fehlgeschlagen.</translation>
     </message>
 </context>
 <context>
