@@ -225,11 +225,32 @@ ArchivePage::ArchivePage(QWidget *parent)
     m_evTombstone = new QLineEdit(ev);
     m_evTombstone->setObjectName(QStringLiteral("evidenceTombstoneFilter"));
     m_evTombstone->setPlaceholderText(tr("tombstone"));
+    auto *evSinceOn = new QCheckBox(tr("since"), ev);
+    auto *evSince = new QDateEdit(QDate::currentDate().addDays(-7), ev);
+    evSince->setCalendarPopup(true);
+    evSince->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+    auto *evUntilOn = new QCheckBox(tr("until"), ev);
+    auto *evUntil = new QDateEdit(QDate::currentDate(), ev);
+    evUntil->setCalendarPopup(true);
+    evUntil->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
     evFilters->addWidget(new QLabel(tr("Action:"), ev));
     evFilters->addWidget(m_evAction);
     evFilters->addWidget(m_evActor);
     evFilters->addWidget(m_evTombstone);
+    evFilters->addWidget(evSinceOn);
+    evFilters->addWidget(evSince);
+    evFilters->addWidget(evUntilOn);
+    evFilters->addWidget(evUntil);
     evFilters->addStretch(1);
+    auto applyTime = [this, evSinceOn, evSince, evUntilOn, evUntil] {
+        m_evidenceFilter->setTimeRange(evSinceOn->isChecked() ? QDateTime(evSince->date(), QTime(0, 0), Qt::UTC) : QDateTime(),
+                                       evUntilOn->isChecked() ? QDateTime(evUntil->date().addDays(1), QTime(0, 0), Qt::UTC)
+                                                              : QDateTime());
+    };
+    for (QCheckBox *c : {evSinceOn, evUntilOn})
+        connect(c, &QCheckBox::toggled, this, applyTime);
+    for (QDateEdit *d : {evSince, evUntil})
+        connect(d, &QDateEdit::dateChanged, this, applyTime);
     el->addLayout(evFilters);
     m_evProblems = new Banner(Banner::Kind::Warning, ev);
     m_evProblems->setObjectName(QStringLiteral("evidenceProblems"));

@@ -41,10 +41,8 @@ void ArchiveWorker::open(const ArchiveLocation &location, bool create)
             Q_EMIT opened(false, error.message, {});
             return;
         }
-        if (mode == ArchiveStore::OpenMode::CreateIfMissing && !m_store->ensureSchema(&error)) {
-            Q_EMIT opened(false, error.message, {});
-            return;
-        }
+        // A file ArchiveStore::open() created already has the schema; an existing database with
+        // tables missing is reported below, never altered.
         const QStringList missing = m_store->missingTables(&error);
         Q_EMIT opened(!error && missing.isEmpty(), error.message, missing);
     });
