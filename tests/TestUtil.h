@@ -4,6 +4,8 @@
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
+#include <QMap>
+#include <QProcess>
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest/QTest>
@@ -31,5 +33,40 @@ inline QString dataPath(const QString &relative)
 {
     return QStringLiteral(CODEXADMIN_TEST_DATA) + QLatin1Char('/') + relative;
 }
+
+/// What a run of codex-adminctl printed and returned.
+struct CtlRun {
+    int code = -1;  ///< -2 when it crashed
+    QString out;
+    QString err;
+    QByteArray rawOut;
+};
+
+#ifdef CODEXADMIN_CTL
+/// Runs codex-adminctl in `workspace` with a clean environment (PATH, HOME, C.UTF-8 and `env`),
+/// the way a script or CI job calls it.
+inline CtlRun runCtl(const QString &workspace, const QStringList &args, const QMap<QString, QString> &env = {})
+{
+    QProcess p;
+    QProcessEnvironment pe;
+    pe.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+    pe.insert(QStringLiteral("HOME"), workspace);
+    pe.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
+    pe.insert(QStringLiteral("CODEX_ADMIN_NO_FILE_LOG"), QStringLiteral("1"));
+    for (auto it = env.cbegin(); it != env.cend(); ++it)
+        pe.insert(it.key(), it.value());
+    p.setProcessEnvironment(pe);
+    p.setWorkingDirectory(workspace);
+    p.start(QStringLiteral(CODEXADMIN_CTL), args);
+    if (!p.waitForFinished(60000))
+        qFatal("codex-adminctl did not finish");
+    CtlRun r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.rawOut = p.readAllStandardOutput();
+    r.out = QString::fromUtf8(r.rawOut);
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+#endif
 
 }  // namespace testutil

@@ -18,36 +18,12 @@
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-    QByteArray rawOut;
-};
-
+using Run = testutil::CtlRun;
 using Env = QMap<QString, QString>;
 
 Run ctl(const QString &workspace, const QStringList &args, const Env &env = {})
 {
-    QProcess p;
-    QProcessEnvironment pe;  // a clean environment: only what the test sets
-    pe.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
-    pe.insert(QStringLiteral("HOME"), workspace);
-    pe.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
-    pe.insert(QStringLiteral("CODEX_ADMIN_NO_FILE_LOG"), QStringLiteral("1"));
-    for (auto it = env.cbegin(); it != env.cend(); ++it)
-        pe.insert(it.key(), it.value());
-    p.setProcessEnvironment(pe);
-    p.setWorkingDirectory(workspace);
-    p.start(QStringLiteral(CODEXADMIN_CTL), args);
-    if (!p.waitForFinished(60000))
-        qFatal("codex-adminctl did not finish");
-    Run r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.rawOut = p.readAllStandardOutput();
-    r.out = QString::fromUtf8(r.rawOut);
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return testutil::runCtl(workspace, args, env);
 }
 
 QString describe(const Run &r)

@@ -9,27 +9,11 @@
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Run = testutil::CtlRun;
 
 Run ctl(const QString &workspace, const QStringList &args, const QMap<QString, QString> &env = {})
 {
-    QProcess p;
-    QProcessEnvironment pe;  // a clean environment: only what the test sets
-    pe.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
-    pe.insert(QStringLiteral("HOME"), workspace);
-    pe.insert(QStringLiteral("CODEX_ADMIN_NO_FILE_LOG"), QStringLiteral("1"));
-    for (auto it = env.cbegin(); it != env.cend(); ++it)
-        pe.insert(it.key(), it.value());
-    p.setProcessEnvironment(pe);
-    p.setWorkingDirectory(workspace);
-    p.start(QStringLiteral(CODEXADMIN_CTL), args);
-    if (!p.waitForFinished(30000))
-        qFatal("codex-adminctl did not finish");
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return testutil::runCtl(workspace, args, env);
 }
 
 const QByteArray kToml =

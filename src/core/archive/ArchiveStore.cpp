@@ -259,14 +259,6 @@ struct ArchiveStore::Private {
             db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(qMax(0, loc.busyTimeoutMs)));
             break;
         case Backend::Postgres:
-            db.setHostName(loc.host);
-            if (loc.port > 0)
-                db.setPort(loc.port);
-            db.setDatabaseName(loc.database);
-            db.setUserName(loc.user);
-            db.setPassword(loc.password);
-            db.setConnectOptions(QStringLiteral("connect_timeout=%1").arg(qMax(1, loc.connectTimeoutS)));
-            break;
         case Backend::MariaDb:
             db.setHostName(loc.host);
             if (loc.port > 0)
@@ -274,11 +266,13 @@ struct ArchiveStore::Private {
             db.setDatabaseName(loc.database);
             db.setUserName(loc.user);
             db.setPassword(loc.password);
-            // CLIENT_FOUND_ROWS: an UPDATE that matches a row reports it even when no value changes
-            // (a second restore within the same second), so "no row" really means "no such item".
-            db.setConnectOptions(QStringLiteral("CLIENT_FOUND_ROWS=1;MYSQL_OPT_CONNECT_TIMEOUT=%1;MYSQL_OPT_READ_TIMEOUT=60;"
-                                                "MYSQL_OPT_WRITE_TIMEOUT=60")
-                                     .arg(qMax(1, loc.connectTimeoutS)));
+            // MariaDB's CLIENT_FOUND_ROWS: an UPDATE that matches a row reports it even when no
+            // value changes (a second restore within the same second), so "no row" means "no item".
+            db.setConnectOptions(loc.backend == Backend::Postgres
+                                     ? QStringLiteral("connect_timeout=%1").arg(qMax(1, loc.connectTimeoutS))
+                                     : QStringLiteral("CLIENT_FOUND_ROWS=1;MYSQL_OPT_CONNECT_TIMEOUT=%1;"
+                                                      "MYSQL_OPT_READ_TIMEOUT=60;MYSQL_OPT_WRITE_TIMEOUT=60")
+                                           .arg(qMax(1, loc.connectTimeoutS)));
             break;
         }
         if (!db.open()) {
