@@ -4,6 +4,9 @@
 #include "TestUtil.h"
 
 #include "archive/BlobCodec.h"
+#include "common/Sha256.h"
+
+#include <QCryptographicHash>
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -107,6 +110,9 @@ class TestBlobCodec : public QObject {
     Q_OBJECT
 
 private slots:
+    void streamingMatchesWholeBuffer_data();
+    void streamingMatchesWholeBuffer();
+    void streamingReportsBadStreams();
     void known()
     {
         QVERIFY(BlobCodec::isKnown(QStringLiteral("zstd")));
@@ -436,6 +442,70 @@ private slots:
         QCOMPARE(BlobCodec::decompress(QStringLiteral("zstd"), packed, 3, nullptr), QByteArray("abc"));  // null error is fine
     }
 };
+
+// decompressTo() is what restores use: same bytes, same checks and wording as decompress().
+void TestBlobCodec::streamingMatchesWholeBuffer_data()
+{
+    QTest::addColumn<QString>("codec");
+    QTest::addColumn<int>("size");
+    for (const char *codec : {"zstd", "zlib"})
+        for (int size : {0, 1, 4 << 20, (9 << 20) + 123})
+            QTest::newRow(qPrintable(QStringLiteral("%1 %2").arg(QLatin1String(codec)).arg(size)))
+                << QString::fromLatin1(codec) << size;
+}
+
+void TestBlobCodec::streamingMatchesWholeBuffer()
+{
+    QFETCH(QString, codec);
+    QFETCH(int, size);
+    QByteArray raw;
+    raw.reserve(size);
+    for (int i = 0; raw.size() < size; ++i)
+        raw += QByteArray::number(i * 7919 % 10007) + (i % 13 ? ' ' : '\n');
+    raw.truncate(size);
+    ArchiveError error;
+    const QByteArray packed = BlobCodec::compress(codec, raw, &error);
+    QVERIFY2(!error, qPrintable(error.message));
+    QByteArray streamed;
+    codex::Sha256 hash;
+    QVERIFY(BlobCodec::decompressTo(codec, packed, raw.size(), [&](const char *d, qint64 n) {
+        streamed.append(d, n);
+        hash.add(d, n);
+        return true;
+    }, &error));
+    QVERIFY2(!error, qPrintable(error.message));
+    QCOMPARE(streamed, raw);
+    QCOMPARE(hash.hex(), BlobCodec::sha256Hex(raw));
+    QCOMPARE(BlobCodec::sha256Hex(raw), QString::fromLatin1(QCryptographicHash::hash(raw, QCryptographicHash::Sha256).toHex()));
+}
+
+void TestBlobCodec::streamingReportsBadStreams()
+{
+    const QByteArray raw = QByteArray("restore me ").repeated(50000);
+    for (const QString &codec : {QStringLiteral("zstd"), QStringLiteral("zlib")}) {
+        ArchiveError error;
+        const QByteArray packed = BlobCodec::compress(codec, raw, &error);
+        auto sinkAll = [](const char *, qint64) { return true; };
+        // Truncated.
+        QVERIFY(!BlobCodec::decompressTo(codec, packed.left(packed.size() / 2), raw.size(), sinkAll, &error));
+        QVERIFY2(error.message.startsWith(QStringLiteral("Decompression failed with codec '%1'").arg(codec)), qPrintable(error.message));
+        // Garbage.
+        QVERIFY(!BlobCodec::decompressTo(codec, QByteArray("definitely not compressed"), raw.size(), sinkAll, &error));
+        QCOMPARE(error.kind, ArchiveError::Kind::Decompression);
+        // The recorded size disagrees with the content.
+        QVERIFY(!BlobCodec::decompressTo(codec, packed, raw.size() - 1, sinkAll, &error));
+        QVERIFY2(error.message.contains(QStringLiteral("size")), qPrintable(error.message));
+        QVERIFY(!BlobCodec::decompressTo(codec, packed, raw.size() + 1, sinkAll, &error));
+        QCOMPARE(error.kind, ArchiveError::Kind::Decompression);
+        // A sink that stops (cancel, full disk) stops it without a codec error.
+        int calls = 0;
+        QVERIFY(!BlobCodec::decompressTo(codec, packed, raw.size(), [&](const char *, qint64) { return ++calls < 1; }, &error));
+        QVERIFY(!error);
+    }
+    ArchiveError error;
+    QVERIFY(!BlobCodec::decompressTo(QStringLiteral("brotli"), QByteArray("x"), 1, [](const char *, qint64) { return true; }, &error));
+    QCOMPARE(error.message, QStringLiteral("Decompression failed with codec 'brotli': Unsupported compression codec: brotli"));
+}
 
 QTEST_GUILESS_MAIN(TestBlobCodec)
 #include "tst_blobcodec.moc"

@@ -1,6 +1,6 @@
 #include "archive/BlobCodec.h"
 
-#include <QCryptographicHash>
+#include "common/Sha256.h"
 
 #include <zlib.h>
 #include <zstd.h>
@@ -418,7 +418,116 @@ QByteArray BlobCodec::decompress(const QString &codec, const QByteArray &compres
 
 QString BlobCodec::sha256Hex(const QByteArray &bytes)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+    return Sha256::hex(bytes);
+}
+
+bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed, qint64 expectedSize, const Sink &sink,
+                             ArchiveError *error, qint64 limit)
+{
+    if (error)
+        *error = {};
+    if (limit < 0)
+        limit = 0;
+    const qint64 ceiling = expectedSize >= 0 ? std::min(expectedSize, limit) : limit;
+    constexpr qint64 kChunk = qint64(4) << 20;
+    QByteArray buffer(kChunk, Qt::Uninitialized);
+    qint64 produced = 0;
+    // Hands a chunk to the sink after the size checks the whole-buffer path makes too.
+    auto emitChunk = [&](qint64 n) {
+        if (n == 0)
+            return true;
+        if (produced + n > ceiling) {
+            setError(error, decompressionError(codec, expectedSize >= 0 && expectedSize <= limit
+                                                          ? sizeMismatchText(produced + n, expectedSize, true)
+                                                          : limitText(limit)));
+            return false;
+        }
+        produced += n;
+        return sink(buffer.constData(), n);
+    };
+    auto finish = [&]() {
+        if (expectedSize >= 0 && produced != expectedSize) {
+            setError(error, decompressionError(codec, sizeMismatchText(produced, expectedSize)));
+            return false;
+        }
+        return true;
+    };
+
+    if (codec == QLatin1String("zstd")) {
+        if (compressed.isEmpty()) {
+            setError(error, decompressionError(codec, zstdErrorText(size_t(-int(ZSTD_error_srcSize_wrong)))));
+            return false;
+        }
+        std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+        ZSTD_inBuffer input{compressed.constData(), size_t(compressed.size()), 0};
+        size_t rc = 1;
+        while (input.pos < input.size) {
+            ZSTD_outBuffer output{buffer.data(), size_t(buffer.size()), 0};
+            rc = ZSTD_decompressStream(dctx.get(), &output, &input);
+            if (ZSTD_isError(rc)) {
+                setError(error, decompressionError(codec, zstdErrorText(rc)));
+                return false;
+            }
+            if (!emitChunk(qint64(output.pos)))
+                return false;
+        }
+        // Input used up: flush what the decoder still holds, then the frame must be complete.
+        while (rc != 0) {
+            ZSTD_outBuffer output{buffer.data(), size_t(buffer.size()), 0};
+            rc = ZSTD_decompressStream(dctx.get(), &output, &input);
+            if (ZSTD_isError(rc)) {
+                setError(error, decompressionError(codec, zstdErrorText(rc)));
+                return false;
+            }
+            if (output.pos == 0 && rc != 0) {
+                setError(error, decompressionError(codec, zstdErrorText(size_t(-int(ZSTD_error_srcSize_wrong)))));
+                return false;
+            }
+            if (!emitChunk(qint64(output.pos)))
+                return false;
+        }
+        return finish();
+    }
+    if (codec == QLatin1String("zlib")) {
+        z_stream stream{};
+        if (inflateInit(&stream) != Z_OK) {
+            setError(error, decompressionError(codec, QStringLiteral("cannot initialise zlib")));
+            return false;
+        }
+        struct End {
+            z_stream *s;
+            ~End() { inflateEnd(s); }
+        } end{&stream};
+        constexpr qint64 kMaxIn = qint64(1) << 30;  // avail_in is 32-bit
+        qint64 consumed = 0;
+        for (;;) {
+            if (stream.avail_in == 0 && consumed < compressed.size()) {
+                const qint64 n = std::min<qint64>(compressed.size() - consumed, kMaxIn);
+                stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(compressed.constData() + consumed));
+                stream.avail_in = uInt(n);
+                consumed += n;
+            }
+            stream.next_out = reinterpret_cast<Bytef *>(buffer.data());
+            stream.avail_out = uInt(buffer.size());
+            const int rc = inflate(&stream, Z_NO_FLUSH);
+            const qint64 n = buffer.size() - qint64(stream.avail_out);
+            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+                setError(error, decompressionError(codec, zlibErrorText(rc, stream)));
+                return false;
+            }
+            if (!emitChunk(n))
+                return false;
+            if (rc == Z_STREAM_END)
+                break;  // like zlib.decompress(): bytes after the end of the stream are ignored
+            if ((rc == Z_BUF_ERROR || n == 0) && stream.avail_in == 0 && consumed >= compressed.size()) {
+                setError(error, decompressionError(codec, zlibErrorText(Z_BUF_ERROR, stream)));
+                return false;
+            }
+        }
+        return finish();
+    }
+    setError(error, decompressionError(codec, QStringLiteral("Unsupported compression codec: %1").arg(codec)));
+    return false;
 }
 
 }  // namespace codex::archive

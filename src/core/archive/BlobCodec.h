@@ -5,6 +5,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include <functional>
+
 namespace codex::archive {
 
 /// Compression of artifact blobs exactly as the reference writes them: zstd level 9 (frames
@@ -19,6 +21,14 @@ public:
     static QByteArray decompress(const QString &codec, const QByteArray &compressed, qint64 expectedSize,
                                  ArchiveError *error, qint64 limit = qint64(4) << 30);
     static QString sha256Hex(const QByteArray &bytes);
+
+    /// Receives decompressed bytes in order; returns false to stop (cancel, write error).
+    using Sink = std::function<bool(const char *data, qint64 size)>;
+    /// Streams the decompressed content to `sink` through a small reused buffer, so a large
+    /// item is never held in memory whole. Same checks and wording as decompress(); returns
+    /// false with *error set on a codec failure, or false with *error empty when the sink stopped.
+    static bool decompressTo(const QString &codec, const QByteArray &compressed, qint64 expectedSize, const Sink &sink,
+                             ArchiveError *error, qint64 limit = qint64(4) << 30);
 };
 
 }  // namespace codex::archive

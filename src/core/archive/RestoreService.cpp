@@ -1,6 +1,7 @@
 #include "archive/RestoreService.h"
 
 #include "archive/BlobCodec.h"
+#include "common/Sha256.h"
 #include "common/Log.h"
 #include "evidence/EvidenceLog.h"
 
@@ -78,51 +79,93 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     if (cancelled())
         return fail(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
 
-    const QByteArray raw = BlobCodec::decompress(blob->artifact.compression, blob->compressed, blob->artifact.sizeBytes, &error);
-    if (error)
-        return fail(ArchiveError::Kind::Decompression, error.message);
-    result.sha256 = BlobCodec::sha256Hex(raw);
-    // The reference does not verify; we refuse content that is not what was archived.
-    if (result.sha256.compare(blob->artifact.contentSha256, Qt::CaseInsensitive) != 0)
-        return fail(ArchiveError::Kind::HashMismatch,
-                    QStringLiteral("Content hash mismatch for %1: expected %2, got %3; nothing was written")
-                        .arg(request.tombstone, blob->artifact.contentSha256, result.sha256));
-    if (cancelled())
-        return fail(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
-
     // Where it goes: never onto something that is not a regular file, never over an existing
     // file unless the caller chose to.
     QString target = QDir::cleanPath(request.output);
     const QFileInfo targetInfo(target);
-    if (!QDir().mkpath(targetInfo.absolutePath()))
-        return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot create the folder %1").arg(targetInfo.absolutePath()));
     if (targetInfo.exists() && !targetInfo.isFile())
         return fail(ArchiveError::Kind::OutputExists, QStringLiteral("Output %1 exists and is not a regular file").arg(target));
     if (targetInfo.exists() && request.conflict == ConflictPolicy::Refuse)
         return fail(ArchiveError::Kind::OutputExists,
                     QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
+    // Folders this restore creates are taken back if it fails: a failed restore leaves nothing.
+    QStringList createdDirs;
+    for (QDir d(targetInfo.absolutePath()); !d.exists(); d = QDir(QFileInfo(d.absolutePath()).absolutePath())) {
+        createdDirs.append(d.absolutePath());
+        if (d.isRoot())
+            break;
+    }
+    auto removeCreatedDirs = [&createdDirs] {
+        for (const QString &dir : std::as_const(createdDirs))
+            QDir().rmdir(dir);  // deepest first; rmdir only removes empty folders
+    };
+    auto failClean = [&](ArchiveError::Kind kind, const QString &reason) {
+        removeCreatedDirs();
+        return fail(kind, reason);
+    };
+    if (!QDir().mkpath(targetInfo.absolutePath()))
+        return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot create the folder %1").arg(targetInfo.absolutePath()));
 
-    // Write beside the target, then move it into place in one step.
+    // Decompress, hash and write in one pass through a small buffer: a large item is never
+    // held whole in memory, and the hash is known before the file gets its real name.
     QTemporaryFile temp(targetInfo.absolutePath() + QStringLiteral("/.codex-restore-XXXXXX"));
     if (!temp.open())
-        return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot write in %1: %2").arg(targetInfo.absolutePath(), temp.errorString()));
-    constexpr qint64 kChunk = 8 << 20;
-    for (qint64 at = 0; at < raw.size(); at += kChunk) {
-        const qint64 n = std::min(kChunk, raw.size() - at);
-        if (temp.write(raw.constData() + at, n) != n)
-            return fail(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, temp.errorString()));
-        if (cancelled())
-            return fail(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
+        return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot write in %1: %2").arg(targetInfo.absolutePath(), temp.errorString()));
+    Sha256 hash;
+    QString writeError;
+    bool stoppedByCancel = false;
+    const bool decoded = BlobCodec::decompressTo(
+        blob->artifact.compression, blob->compressed, blob->artifact.sizeBytes,
+        [&](const char *data, qint64 n) {
+            if (cancelled()) {
+                stoppedByCancel = true;
+                return false;
+            }
+            hash.add(data, n);
+            if (temp.write(data, n) != n) {
+                writeError = temp.errorString();
+                return false;
+            }
+            result.bytes += n;
+            return true;
+        },
+        &error);
+    if (!decoded) {
+        temp.close();
+        temp.remove();
+        if (stoppedByCancel)
+            return failClean(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
+        if (!writeError.isEmpty())
+            return failClean(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, writeError));
+        return failClean(ArchiveError::Kind::Decompression, error.message);
     }
-    if (!temp.flush() || ::fsync(temp.handle()) != 0)
-        return fail(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, errnoText(errno)));
+    result.sha256 = hash.hex();
+    // The reference does not verify; we refuse content that is not what was archived.
+    if (result.sha256.compare(blob->artifact.contentSha256, Qt::CaseInsensitive) != 0) {
+        temp.close();
+        temp.remove();
+        return failClean(ArchiveError::Kind::HashMismatch,
+                         QStringLiteral("Content hash mismatch for %1: expected %2, got %3; nothing was written")
+                             .arg(request.tombstone, blob->artifact.contentSha256, result.sha256));
+    }
+    if (!temp.flush() || ::fsync(temp.handle()) != 0) {
+        const QString why = errnoText(errno);
+        temp.close();
+        temp.remove();
+        return failClean(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, why));
+    }
+    if (cancelled()) {
+        temp.close();
+        temp.remove();
+        return failClean(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
+    }
     temp.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
 
     const QByteArray tempPath = QFile::encodeName(temp.fileName());
     bool created = false;
     if (request.conflict == ConflictPolicy::Overwrite) {
         if (::rename(tempPath.constData(), QFile::encodeName(target).constData()) != 0)
-            return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot move the restored file to %1: %2").arg(target, errnoText(errno)));
+            return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot move the restored file to %1: %2").arg(target, errnoText(errno)));
         created = !targetInfo.exists();
     } else {
         // link() refuses to replace: a file that appeared meanwhile is never overwritten.
@@ -137,9 +180,9 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
                 continue;
             }
             if (e == EEXIST)
-                return fail(ArchiveError::Kind::OutputExists,
-                            QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
-            return fail(ArchiveError::Kind::Io, QStringLiteral("Cannot create %1: %2").arg(target, errnoText(e)));
+                return failClean(ArchiveError::Kind::OutputExists,
+                                 QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
+            return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot create %1: %2").arg(target, errnoText(e)));
         }
         temp.remove();  // the data now lives under its real name
     }
@@ -147,18 +190,17 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
 
     const QJsonObject context{{QStringLiteral("output"), evidencePath},
                               {QStringLiteral("sha256"), result.sha256},
-                              {QStringLiteral("bytes"), raw.size()}};
+                              {QStringLiteral("bytes"), result.bytes}};
     if (!m_store.markRestored(blob->itemId, request.actor, context, &error)) {
         // A restore the archive does not know about is not a restore: take back what we made.
         if (created)
             QFile::remove(target);
-        return fail(error.kind, QStringLiteral("Backend access error: %1%2")
+        return failClean(error.kind, QStringLiteral("Backend access error: %1%2")
                                     .arg(error.message, created ? QStringLiteral("; the output was removed") : QString()));
     }
 
     result.ok = true;
     result.output = target;
-    result.bytes = raw.size();
     result.durationMs = clock.elapsed();
     if (m_evidence) {
         QString evError;
