@@ -1046,8 +1046,8 @@
         <translation>Suchreihenfolge: %1</translation>
     </message>
     <message>
-        <source>%1 does not exist yet: %2. Editing a value creates it when you save.</source>
-        <translation>%1 existiert noch nicht: %2. Wird ein Wert bearbeitet, entsteht die Datei beim Speichern.</translation>
+        <source>No file yet (%2). Editing a value creates %1 when you save.</source>
+        <translation>Noch keine Datei (%2). Wird ein Wert bearbeitet, entsteht %1 beim Speichern.</translation>
     </message>
     <message>
         <source>reloaded</source>

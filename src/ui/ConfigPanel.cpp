@@ -626,7 +626,7 @@ void ConfigPanel::refreshBanners()
     m_fileLabel->setText(fileText);
     m_fileLabel->setToolTip(tr("Discovery order: %1").arg(file.tried.join(QStringLiteral(" → "))));
     if (!m_editor->fileExists() && !m_editor->isModified())
-        m_infoBanner->showMessage(tr("%1 does not exist yet: %2. Editing a value creates it when you save.")
+        m_infoBanner->showMessage(tr("No file yet (%2). Editing a value creates %1 when you save.")
                                       .arg(m_editor->displayPath().toHtmlEscaped(), file.reason.toHtmlEscaped()));
     else if (!m_infoBanner->text().contains(tr("reloaded")))
         m_infoBanner->showMessage({});
