@@ -18,14 +18,13 @@
 //  - zlib: zlib.compress(data, 9) — an RFC 1950 stream; zlib.decompress() uses the default
 //    window (15 bits, zlib header required) and ignores bytes after the end of the stream.
 //
-// Decompression never trusts a declared size beyond `limit`, never grows past `expectedSize`
-// when that is known, and grows geometrically (amortised linear) when neither is known.
+// Decompression streams through a 4 MB buffer (decompressTo); decompress() collects the same
+// stream. It never trusts a declared size beyond `limit` and never emits past `expectedSize`.
 
 namespace codex::archive {
 
 namespace {
 
-constexpr qint64 kMinGrowth = qint64(64) << 10;
 
 ArchiveError decompressionError(const QString &codec, const QString &why)
 {
@@ -52,25 +51,6 @@ QString sizeMismatchText(qint64 actual, qint64 expected, bool atLeast = false)
         .arg(expected);
 }
 
-// Initial capacity when the final size is not known in advance.
-qint64 initialCapacity(qint64 compressedSize, qint64 expectedSize, qint64 limit)
-{
-    if (expectedSize >= 0)
-        return std::min(expectedSize, limit);
-    if (compressedSize >= limit / 4)
-        return limit;
-    return std::min(std::max(kMinGrowth, compressedSize * 4), limit);
-}
-
-// Next capacity after `current` is full; 0 when the ceiling has been reached.
-qint64 grownCapacity(qint64 current, qint64 ceiling)
-{
-    if (current >= ceiling)
-        return 0;
-    const qint64 doubled = current > ceiling / 2 ? ceiling : std::max(current * 2, kMinGrowth);
-    return std::min(doubled, ceiling);
-}
-
 struct DCtxDeleter {
     void operator()(ZSTD_DCtx *ctx) const { ZSTD_freeDCtx(ctx); }
 };
@@ -92,147 +72,6 @@ QString zstdErrorText(size_t code)
         break;
     }
     return QStringLiteral("the stream is corrupt (%1)").arg(name);
-}
-
-QByteArray zstdDecompress(const QByteArray &in, qint64 expectedSize, qint64 limit, ArchiveError *error)
-{
-    const QString codec = QStringLiteral("zstd");
-    if (in.isEmpty()) {
-        setError(error, decompressionError(codec, QStringLiteral("the stream is empty")));
-        return {};
-    }
-    std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-    if (!dctx) {
-        setError(error, decompressionError(codec, QStringLiteral("out of memory")));
-        return {};
-    }
-
-    // Walk the frames (stable API only): sum of the declared sizes, UNKNOWN when one frame lacks
-    // it; a bad header, a truncated frame or bytes after the last frame fail here already.
-    unsigned long long declared = 0;
-    for (size_t pos = 0, total = size_t(in.size()); pos < total;) {
-        const char *frame = in.constData() + pos;
-        const unsigned long long content = ZSTD_getFrameContentSize(frame, total - pos);
-        if (content == ZSTD_CONTENTSIZE_ERROR) {
-            setError(error, decompressionError(codec, pos == 0 ? QStringLiteral("not a zstd frame (bad magic number or frame header)")
-                                                               : QStringLiteral("unexpected bytes after the end of the zstd frame")));
-            return {};
-        }
-        const size_t frameSize = ZSTD_findFrameCompressedSize(frame, total - pos);
-        if (ZSTD_isError(frameSize)) {
-            setError(error, decompressionError(codec, QStringLiteral("the stream is truncated or its block structure is corrupt")));
-            return {};
-        }
-        if (content == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_UNKNOWN)
-            declared = ZSTD_CONTENTSIZE_UNKNOWN;
-        else if (content > static_cast<unsigned long long>(limit) - std::min(declared, static_cast<unsigned long long>(limit)))
-            declared = static_cast<unsigned long long>(limit) + 1;  // beyond the limit: saturate
-        else
-            declared += content;
-        pos += frameSize;
-    }
-
-    if (declared != ZSTD_CONTENTSIZE_UNKNOWN) {
-        // Fast path: one allocation of exactly the declared size, one call.
-        if (declared > static_cast<unsigned long long>(limit)) {
-            setError(error, decompressionError(codec, limitText(limit)));
-            return {};
-        }
-        const auto size = qint64(declared);
-        if (expectedSize >= 0 && size != expectedSize) {
-            setError(error, decompressionError(codec, QStringLiteral("the frame declares %1 bytes but %2 were expected")
-                                                          .arg(size)
-                                                          .arg(expectedSize)));
-            return {};
-        }
-        QByteArray out;
-        if (size > 0)
-            out.resize(size);
-        const size_t rc = ZSTD_decompressDCtx(dctx.get(), size > 0 ? out.data() : nullptr, size_t(size), in.constData(),
-                                              size_t(in.size()));
-        if (ZSTD_isError(rc)) {
-            if (ZSTD_getErrorCode(rc) == ZSTD_error_dstSize_tooSmall)
-                setError(error, decompressionError(codec, QStringLiteral("the stream holds more data than its header declares")));
-            else
-                setError(error, decompressionError(codec, zstdErrorText(rc)));
-            return {};
-        }
-        if (qint64(rc) != size) {
-            setError(error, decompressionError(codec, sizeMismatchText(qint64(rc), size)));
-            return {};
-        }
-        return out;
-    }
-
-    // Streaming path: frames written without a content size.
-    const qint64 ceiling = expectedSize >= 0 ? std::min(expectedSize, limit) : limit;
-    QByteArray out;
-    qint64 capacity = initialCapacity(in.size(), expectedSize, limit);
-    out.resize(std::max<qint64>(capacity, 1));
-    qint64 produced = 0;
-    ZSTD_inBuffer input{in.constData(), size_t(in.size()), 0};
-    size_t lastRc = 1;
-    for (;;) {
-        ZSTD_outBuffer output{out.data() + produced, size_t(capacity - produced), 0};
-        lastRc = ZSTD_decompressStream(dctx.get(), &output, &input);
-        if (ZSTD_isError(lastRc)) {
-            setError(error, decompressionError(codec, zstdErrorText(lastRc)));
-            return {};
-        }
-        produced += qint64(output.pos);
-        if (input.pos == input.size && lastRc == 0)
-            break;  // every frame complete
-        if (produced < capacity) {
-            if (input.pos == input.size) {
-                // Input exhausted and the decoder neither finished the frame nor filled the
-                // output: the stream ends early.
-                setError(error, decompressionError(codec, QStringLiteral("the stream is truncated")));
-                return {};
-            }
-            continue;
-        }
-        // Output full: the data may go on.
-        const qint64 next = grownCapacity(capacity, ceiling);
-        if (next == 0) {
-            // At the ceiling. If the decoder has nothing more to give, we are done; otherwise
-            // one probe byte tells whether the data really goes beyond it.
-            char probe = 0;
-            ZSTD_outBuffer probeOut{&probe, 1, 0};
-            const size_t before = input.pos;
-            const size_t rc = ZSTD_decompressStream(dctx.get(), &probeOut, &input);
-            if (ZSTD_isError(rc)) {
-                setError(error, decompressionError(codec, zstdErrorText(rc)));
-                return {};
-            }
-            if (probeOut.pos == 0 && rc == 0 && input.pos == input.size)
-                break;
-            if (probeOut.pos == 0 && input.pos == input.size && rc != 0) {
-                setError(error, decompressionError(codec, QStringLiteral("the stream is truncated")));
-                return {};
-            }
-            if (probeOut.pos == 0) {
-                if (input.pos == before) {  // cannot happen with libzstd; never spin
-                    setError(error, decompressionError(codec, QStringLiteral("the decoder made no progress")));
-                    return {};
-                }
-                continue;  // consumed input (e.g. a frame footer) without output; try again
-            }
-            if (expectedSize >= 0 && expectedSize <= limit)
-                setError(error, decompressionError(codec, sizeMismatchText(produced + 1, expectedSize, true)));
-            else
-                setError(error, decompressionError(codec, limitText(limit)));
-            return {};
-        }
-        capacity = next;
-        out.resize(capacity);
-    }
-    if (expectedSize >= 0 && produced != expectedSize) {
-        setError(error, decompressionError(codec, sizeMismatchText(produced, expectedSize)));
-        return {};
-    }
-    out.resize(produced);
-    out.squeeze();
-    return out;
 }
 
 QString zlibErrorText(int code, const z_stream &stream)
@@ -258,96 +97,51 @@ QString zlibErrorText(int code, const z_stream &stream)
     return QStringLiteral("Error %1 while decompressing data: %2").arg(code).arg(QString::fromLatin1(msg));
 }
 
-QByteArray zlibDecompress(const QByteArray &in, qint64 expectedSize, qint64 limit, ArchiveError *error)
+// Walks the frames before anything is decompressed (stable API only): an empty stream, a bad
+// header, a truncated frame, bytes after the last frame, a declared size beyond the limit or
+// different from the recorded one all fail here, with the reference-compatible wording.
+bool zstdCheckFrames(const QByteArray &in, qint64 expectedSize, qint64 limit, ArchiveError *error)
 {
-    const QString codec = QStringLiteral("zlib");
-    z_stream stream{};
-    if (inflateInit(&stream) != Z_OK) {
-        setError(error, decompressionError(codec, QStringLiteral("cannot initialise zlib")));
-        return {};
+    const QString codec = QStringLiteral("zstd");
+    if (in.isEmpty()) {
+        setError(error, decompressionError(codec, QStringLiteral("the stream is empty")));
+        return false;
     }
-    struct End {
-        z_stream *s;
-        ~End() { inflateEnd(s); }
-    } end{&stream};
-
-    const qint64 ceiling = expectedSize >= 0 ? std::min(expectedSize, limit) : limit;
-    qint64 capacity = initialCapacity(in.size(), expectedSize, limit);
-    QByteArray out;
-    out.resize(std::max<qint64>(capacity, 1));
-    qint64 produced = 0;
-    qint64 consumed = 0;
-    constexpr qint64 kMaxChunk = qint64(1) << 30;  // avail_in / avail_out are 32-bit
-    int rc = Z_OK;
-    for (;;) {
-        if (stream.avail_in == 0 && consumed < in.size()) {
-            const qint64 n = std::min<qint64>(in.size() - consumed, kMaxChunk);
-            stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.constData() + consumed));
-            stream.avail_in = uInt(n);
-            consumed += n;
+    unsigned long long declared = 0;
+    for (size_t pos = 0, total = size_t(in.size()); pos < total;) {
+        const char *frame = in.constData() + pos;
+        const unsigned long long content = ZSTD_getFrameContentSize(frame, total - pos);
+        if (content == ZSTD_CONTENTSIZE_ERROR) {
+            setError(error, decompressionError(codec, pos == 0 ? QStringLiteral("not a zstd frame (bad magic number or frame header)")
+                                                               : QStringLiteral("unexpected bytes after the end of the zstd frame")));
+            return false;
         }
-        const qint64 room = std::min<qint64>(capacity - produced, kMaxChunk);
-        if (room == 0) {
-            const qint64 next = grownCapacity(capacity, ceiling);
-            if (next == 0) {
-                // At the ceiling: probe one byte to tell "exactly full" from "goes on".
-                Bytef probe = 0;
-                stream.next_out = &probe;
-                stream.avail_out = 1;
-                rc = inflate(&stream, Z_NO_FLUSH);
-                if (rc == Z_STREAM_END && stream.avail_out == 1)
-                    break;
-                if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && stream.avail_out == 1)) {
-                    setError(error, decompressionError(codec, zlibErrorText(rc, stream)));
-                    return {};
-                }
-                if (stream.avail_out == 1) {
-                    if (stream.avail_in == 0 && consumed >= in.size()) {
-                        setError(error, decompressionError(codec, zlibErrorText(Z_BUF_ERROR, stream)));
-                        return {};
-                    }
-                    continue;
-                }
-                if (expectedSize >= 0 && expectedSize <= limit)
-                    setError(error, decompressionError(codec, sizeMismatchText(produced + 1, expectedSize, true)));
-                else
-                    setError(error, decompressionError(codec, limitText(limit)));
-                return {};
-            }
-            capacity = next;
-            out.resize(capacity);
-            continue;
+        const size_t frameSize = ZSTD_findFrameCompressedSize(frame, total - pos);
+        if (ZSTD_isError(frameSize)) {
+            setError(error, decompressionError(codec, QStringLiteral("the stream is truncated or its block structure is corrupt")));
+            return false;
         }
-        stream.next_out = reinterpret_cast<Bytef *>(out.data() + produced);
-        stream.avail_out = uInt(room);
-        rc = inflate(&stream, Z_NO_FLUSH);
-        produced += room - qint64(stream.avail_out);
-        if (rc == Z_STREAM_END)
-            break;  // like zlib.decompress(): bytes after the end of the stream are ignored
-        if (rc == Z_BUF_ERROR) {
-            // No progress possible: out of input (truncated) — output room is never 0 here.
-            if (stream.avail_in == 0 && consumed >= in.size()) {
-                setError(error, decompressionError(codec, zlibErrorText(Z_BUF_ERROR, stream)));
-                return {};
-            }
-            continue;
-        }
-        if (rc != Z_OK) {
-            setError(error, decompressionError(codec, zlibErrorText(rc, stream)));
-            return {};
-        }
-        if (stream.avail_in == 0 && consumed >= in.size() && stream.avail_out != 0) {
-            setError(error, decompressionError(codec, zlibErrorText(Z_BUF_ERROR, stream)));
-            return {};
-        }
+        if (content == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_UNKNOWN)
+            declared = ZSTD_CONTENTSIZE_UNKNOWN;
+        else if (content > static_cast<unsigned long long>(limit) - std::min(declared, static_cast<unsigned long long>(limit)))
+            declared = static_cast<unsigned long long>(limit) + 1;  // beyond the limit: saturate
+        else
+            declared += content;
+        pos += frameSize;
     }
-    if (expectedSize >= 0 && produced != expectedSize) {
-        setError(error, decompressionError(codec, sizeMismatchText(produced, expectedSize)));
-        return {};
+    if (declared == ZSTD_CONTENTSIZE_UNKNOWN)
+        return true;  // frames without a size: the streaming checks bound it
+    if (declared > static_cast<unsigned long long>(limit)) {
+        setError(error, decompressionError(codec, limitText(limit)));
+        return false;
     }
-    out.resize(produced);
-    out.squeeze();
-    return out;
+    if (expectedSize >= 0 && qint64(declared) != expectedSize) {
+        setError(error, decompressionError(codec, QStringLiteral("the frame declares %1 bytes but %2 were expected")
+                                                      .arg(qint64(declared))
+                                                      .arg(expectedSize)));
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -402,18 +196,15 @@ QByteArray BlobCodec::compress(const QString &codec, const QByteArray &raw, Arch
 QByteArray BlobCodec::decompress(const QString &codec, const QByteArray &compressed, qint64 expectedSize,
                                  ArchiveError *error, qint64 limit)
 {
-    if (error)
-        *error = {};
-    if (limit < 0)
-        limit = 0;
-    if (codec == QLatin1String("zstd"))
-        return zstdDecompress(compressed, expectedSize, limit, error);
-    if (codec == QLatin1String("zlib"))
-        return zlibDecompress(compressed, expectedSize, limit, error);
-    // The reference raises ValueError("Unsupported compression codec: <codec>") and records
-    // "Decompression failed with codec '<codec>': Unsupported compression codec: <codec>".
-    setError(error, decompressionError(codec, QStringLiteral("Unsupported compression codec: %1").arg(codec)));
-    return {};
+    // One decoder for both uses: the whole-buffer form collects what the streaming form emits.
+    QByteArray out;
+    if (expectedSize > 0 && expectedSize <= limit)
+        out.reserve(qsizetype(expectedSize));
+    const bool ok = decompressTo(codec, compressed, expectedSize, [&out](const char *data, qint64 n) {
+        out.append(data, qsizetype(n));
+        return true;
+    }, error, limit);
+    return ok ? out : QByteArray();
 }
 
 QString BlobCodec::sha256Hex(const QByteArray &bytes)
@@ -454,11 +245,13 @@ bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed,
     };
 
     if (codec == QLatin1String("zstd")) {
-        if (compressed.isEmpty()) {
-            setError(error, decompressionError(codec, zstdErrorText(size_t(-int(ZSTD_error_srcSize_wrong)))));
+        if (!zstdCheckFrames(compressed, expectedSize, limit, error))
+            return false;
+        std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+        if (!dctx) {
+            setError(error, decompressionError(codec, QStringLiteral("out of memory")));
             return false;
         }
-        std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
         ZSTD_inBuffer input{compressed.constData(), size_t(compressed.size()), 0};
         size_t rc = 1;
         while (input.pos < input.size) {
