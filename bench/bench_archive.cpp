@@ -17,6 +17,8 @@
 #include "archive/RestoreService.h"
 #include "common/Log.h"
 
+#include "BenchMachine.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -108,17 +110,6 @@ void note(const QString &text)
 {
     std::printf("# %s\n", qPrintable(text));
     std::fflush(stdout);
-}
-
-QString cpuModel()
-{
-    QFile f(QStringLiteral("/proc/cpuinfo"));
-    if (!f.open(QIODevice::ReadOnly))
-        return QStringLiteral("?");
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("model name"))
-            return QString::fromUtf8(line.mid(line.indexOf(':') + 1).trimmed());
-    return QStringLiteral("?");
 }
 
 /// A field of /proc/self/status in kB (VmRSS, VmHWM), -1 when unreadable.
@@ -943,14 +934,7 @@ int main(int argc, char **argv)
     }
 
     if (!freshChild) {
-        std::printf("# machine: %d cores (nproc), CPU %s, %s, Qt %s\n", QThread::idealThreadCount(),
-                    qPrintable(cpuModel()), qPrintable(QSysInfo::prettyProductName()), qVersion());
-#ifdef NDEBUG
-        std::printf("# build: optimised (NDEBUG)\n");
-#else
-        std::printf("# build: NOT optimised (no NDEBUG): figures are pessimistic\n");
-#endif
-        std::fflush(stdout);
+        benchutil::printMachineHeader();
     }
 
     std::unique_ptr<QTemporaryDir> tmp;

@@ -10,6 +10,8 @@
 #include "config/PrecedenceProfile.h"
 #include "config/TomlDocument.h"
 
+#include "BenchMachine.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -82,20 +84,6 @@ bool writeFile(const QString &path, const QByteArray &bytes)
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
     return f.write(bytes) == bytes.size();
-}
-
-QString cpuModel()
-{
-    QFile f(QStringLiteral("/proc/cpuinfo"));
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return QStringLiteral("unknown");
-    const QList<QByteArray> lines = f.readAll().split('\n');
-    for (const QByteArray &line : lines)
-        if (line.startsWith("model name")) {
-            const qsizetype colon = line.indexOf(':');
-            return QString::fromUtf8(line.mid(colon + 1).trimmed());
-        }
-    return QStringLiteral("unknown");
 }
 
 // ---- the scenario ----------------------------------------------------------------------------
@@ -487,13 +475,7 @@ void benchEdit(const QString &root)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    std::printf("# machine: %d cores (nproc), CPU %s, %s, Qt %s\n", QThread::idealThreadCount(),
-                qPrintable(cpuModel()), qPrintable(QSysInfo::prettyProductName()), qVersion());
-#ifdef NDEBUG
-    std::printf("# build: optimised (NDEBUG)\n");
-#else
-    std::printf("# build: NOT optimised (no NDEBUG): figures are pessimistic\n");
-#endif
+    benchutil::printMachineHeader();
 
     QTemporaryDir tmp;
     if (!tmp.isValid()) {

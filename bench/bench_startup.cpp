@@ -6,6 +6,8 @@
 // installed (its wall time includes starting the X server, so it is reported on its own).
 // A measurement, not a test: exits 0 even when a target is missed.
 // Output lines: "name: value unit (target …, PASS|MISS)" or "name: value unit (info)".
+#include "BenchMachine.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -42,17 +44,6 @@ struct Platform {
     QStringList prefixArgs;
     QProcessEnvironment env;
 };
-
-QString cpuModel()
-{
-    QFile f(QStringLiteral("/proc/cpuinfo"));
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return QStringLiteral("unknown");
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("model name"))
-            return QString::fromUtf8(line.mid(line.indexOf(':') + 1).trimmed());
-    return QStringLiteral("unknown");
-}
 
 QByteArray tail(const QByteArray &text, int maxLines = 8)
 {
@@ -185,8 +176,7 @@ void bench(const Platform &p, const QStringList &appArgs, bool gateWall)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    std::printf("# machine: %d cores (nproc), CPU %s, %s, Qt %s\n", QThread::idealThreadCount(),
-                qPrintable(cpuModel()), qPrintable(QSysInfo::prettyProductName()), qVersion());
+    benchutil::printMachineHeader();
 
     const QString gui = QStringLiteral(CODEXADMIN_GUI);
     if (!QFileInfo(gui).isExecutable()) {
