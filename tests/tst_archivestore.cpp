@@ -389,6 +389,19 @@ private slots:
             QVERIFY2(!err, qPrintable(err.message));
             QCOMPARE(raw, content);
             QCOMPARE(BlobCodec::sha256Hex(raw), blob->artifact.contentSha256);
+            // The streamed payload (SQLite: incremental blob I/O) is the same bytes, same facts.
+            {
+                auto stream = store->openBlob(*tomb, &err);
+                QVERIFY2(stream, qPrintable(err.message));
+                QCOMPARE(stream->itemId, blob->itemId);
+                QCOMPARE(stream->artifact.blobSize, blob->compressed.size());
+                QCOMPARE(stream->payload->size(), blob->compressed.size());
+                QByteArray streamed;
+                const char *piece = nullptr;
+                for (qint64 n; (n = stream->payload->next(&piece)) > 0;)
+                    streamed.append(piece, n);
+                QCOMPARE(streamed, blob->compressed);
+            }
 
             const auto detail = store->item(*tomb, &err);
             QVERIFY2(detail, qPrintable(err.message));
@@ -682,9 +695,13 @@ private slots:
         QVERIFY(!store->blob(*tomb, &err));
         QCOMPARE(err.kind, ArchiveError::Kind::Purged);
         QCOMPARE(err.message, QStringLiteral("Artifact payload has been purged; bytes unavailable"));
+        QVERIFY(!store->openBlob(*tomb, &err));
+        QCOMPARE(err.kind, ArchiveError::Kind::Purged);
         QVERIFY(q.exec(QStringLiteral("UPDATE artifact SET blob_bytes = NULL, storage_driver = 'object', "
                                       "object_url = 'purged://dual-control'")));
         QVERIFY(!store->blob(*tomb, &err));
+        QCOMPARE(err.kind, ArchiveError::Kind::Purged);
+        QVERIFY(!store->openBlob(*tomb, &err));
         QCOMPARE(err.kind, ArchiveError::Kind::Purged);
         detail = store->item(*tomb, &err);
         QVERIFY(detail);

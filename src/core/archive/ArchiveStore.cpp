@@ -14,11 +14,14 @@
 #include <QMutex>
 #include <QMutexLocker>
 #include <QSqlDatabase>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
 #include <QUuid>
 #include <QVariant>
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -1023,7 +1026,66 @@ QStringList ArchiveStore::distinctValues(const QString &column, int limit, Archi
     return values;
 }
 
+namespace {
+
+// Reads a SQLite blob in pieces through one reused buffer (incremental blob I/O): no copy of
+// the whole value in SQLite, none in a QVariant. Lives on the connection's thread.
+class SqliteBlobSource final : public ByteSource {
+public:
+    SqliteBlobSource(sqlite3_blob *blob, qint64 size) : m_blob(blob), m_size(size) {}
+    ~SqliteBlobSource() override { sqlite3_blob_close(m_blob); }
+    SqliteBlobSource(const SqliteBlobSource &) = delete;
+    SqliteBlobSource &operator=(const SqliteBlobSource &) = delete;
+
+    qint64 size() const override { return m_size; }
+    qint64 next(const char **data) override
+    {
+        constexpr qint64 kPiece = qint64(1) << 20;
+        const qint64 n = std::min(m_size - m_pos, kPiece);
+        if (n <= 0)
+            return 0;
+        if (m_buffer.isEmpty())
+            m_buffer.resize(qsizetype(std::min(m_size, kPiece)));
+        const int rc = sqlite3_blob_read(m_blob, m_buffer.data(), int(n), int(m_pos));
+        if (rc != SQLITE_OK) {
+            // SQLITE_ABORT: the row changed (or was deleted) while it was being read.
+            m_error = QString::fromUtf8(sqlite3_errstr(rc));
+            return -1;
+        }
+        m_pos += n;
+        *data = m_buffer.constData();
+        return n;
+    }
+    QString errorString() const override { return m_error; }
+
+private:
+    sqlite3_blob *m_blob;
+    qint64 m_size;
+    qint64 m_pos = 0;
+    QByteArray m_buffer;
+    QString m_error;
+};
+
+}  // namespace
+
 std::optional<ArchiveStore::Blob> ArchiveStore::blob(const QString &tombstone, ArchiveError *error)
+{
+    auto stream = fetchBlob(tombstone, false, error);
+    if (!stream)
+        return std::nullopt;
+    Blob b;
+    static_cast<BlobInfo &>(b) = std::move(*stream);
+    b.compressed = static_cast<const ByteArraySource &>(*stream->payload).bytes();
+    return b;
+}
+
+std::optional<ArchiveStore::BlobStream> ArchiveStore::openBlob(const QString &tombstone, ArchiveError *error)
+{
+    return fetchBlob(tombstone, d->isSqlite(), error);
+}
+
+std::optional<ArchiveStore::BlobStream> ArchiveStore::fetchBlob(const QString &tombstone, bool incremental,
+                                                                ArchiveError *error)
 {
     if (!d->ensureOpen(error))
         return std::nullopt;
@@ -1034,11 +1096,21 @@ std::optional<ArchiveStore::Blob> ArchiveStore::blob(const QString &tombstone, A
     if (tombstone.isEmpty()
         || (d->uuidColumn(QStringLiteral("item.tombstone_id")) && QUuid::fromString(tombstone).isNull()))
         return notFound();
+    sqlite3 *handle = nullptr;
+    if (incremental) {
+        const QVariant h = d->db.driver()->handle();
+        if (h.isValid() && qstrcmp(h.typeName(), "sqlite3*") == 0)
+            handle = *static_cast<sqlite3 *const *>(h.constData());
+        incremental = handle != nullptr;
+    }
+    // Incremental: only the blob's length (SQLite does not load the value for length()) and
+    // the row to open it by.
     const QString sql =
         QStringLiteral("SELECT i.id, i.tombstone_id, i.repo, i.path, a.id, a.content_sha256, a.size_bytes, "
-                       "a.compression, a.mime_type, a.storage_driver, a.object_url, %1, a.blob_bytes "
+                       "a.compression, a.mime_type, a.storage_driver, a.object_url, %1, %2 "
                        "FROM item i LEFT JOIN artifact a ON a.id = i.artifact_id WHERE i.tombstone_id = ?")
-            .arg(d->tsOut(QStringLiteral("a.created_at"), QStringLiteral("artifact.created_at")));
+            .arg(d->tsOut(QStringLiteral("a.created_at"), QStringLiteral("artifact.created_at")),
+                 incremental ? QStringLiteral("length(a.blob_bytes), a.rowid") : QStringLiteral("a.blob_bytes"));
     QSqlQuery q(d->db);
     if (!d->run(q, sql, {tombstone}, QStringLiteral("reading the blob"))) {
         d->report(error);
@@ -1046,7 +1118,7 @@ std::optional<ArchiveStore::Blob> ArchiveStore::blob(const QString &tombstone, A
     }
     if (!q.next())
         return notFound();
-    Blob b;
+    BlobStream b;
     b.itemId = q.value(0).toString();
     b.tombstone = q.value(1).toString();
     b.repo = q.value(2).toString();
@@ -1069,8 +1141,25 @@ std::optional<ArchiveStore::Blob> ArchiveStore::blob(const QString &tombstone, A
         setError(error, Kind::Purged, QStringLiteral("Artifact payload has been purged; bytes unavailable"));
         return std::nullopt;
     }
-    b.compressed = q.value(12).toByteArray();
-    a.blobSize = b.compressed.size();
+    if (!incremental) {
+        auto whole = std::make_unique<ByteArraySource>(q.value(12).toByteArray());
+        a.blobSize = whole->size();
+        b.payload = std::move(whole);
+        return b;
+    }
+    a.blobSize = q.value(12).toLongLong();
+    const qint64 rowid = q.value(13).toLongLong();
+    q.finish();
+    sqlite3_blob *blob = nullptr;
+    const int rc = sqlite3_blob_open(handle, "main", "artifact", "blob_bytes", rowid, 0, &blob);
+    if (rc != SQLITE_OK) {
+        const QString why = d->sanitize(QString::fromUtf8(sqlite3_errmsg(handle)));
+        sqlite3_blob_close(blob);  // a no-op on null
+        setError(error, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? Kind::Locked : Kind::Query,
+                 QStringLiteral("Cannot read the blob of artifact %1 in %2: %3").arg(a.id, d->where(), why));
+        return std::nullopt;
+    }
+    b.payload = std::make_unique<SqliteBlobSource>(blob, a.blobSize);
     return b;
 }
 

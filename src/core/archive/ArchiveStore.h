@@ -2,6 +2,7 @@
 
 #include "archive/ArchiveLocation.h"
 #include "archive/ArchiveTypes.h"
+#include "archive/BlobCodec.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -47,17 +48,30 @@ public:
     /// "language", "tag") for the filter bar; at most `limit`.
     QStringList distinctValues(const QString &column, int limit, ArchiveError *error);
 
-    /// The compressed payload of an item, for restore.
-    struct Blob {
+    /// Which item a payload belongs to, and its artifact.
+    struct BlobInfo {
         QString itemId;
         QString tombstone;
         QString repo;
         QString path;
         ArtifactInfo artifact;
+    };
+    /// The compressed payload of an item, whole in memory (previews, tests).
+    struct Blob : BlobInfo {
         QByteArray compressed;
     };
     /// Kind::TombstoneNotFound, Kind::Purged (blob NULL or storage "object") as the reference words them.
     std::optional<Blob> blob(const QString &tombstone, ArchiveError *error);
+
+    /// The compressed payload as a source read piece by piece, for restore: on SQLite through
+    /// incremental blob I/O (a large item is never held whole in memory, nor copied twice);
+    /// servers hand the fetched value out as one piece. Same errors as blob(). The source
+    /// belongs to this store's connection and thread: read it, then drop it before the next
+    /// statement that writes (markRestored).
+    struct BlobStream : BlobInfo {
+        std::unique_ptr<ByteSource> payload;
+    };
+    std::optional<BlobStream> openBlob(const QString &tombstone, ArchiveError *error);
 
     /// Sets item.restored_at and inserts the RESTORE event row, in one transaction.
     bool markRestored(const QString &itemId, const QString &actor, const QJsonObject &context, ArchiveError *error);
@@ -71,6 +85,7 @@ public:
 
 private:
     ArchiveStore();
+    std::optional<BlobStream> fetchBlob(const QString &tombstone, bool incremental, ArchiveError *error);
     bool markRestoredOnce(const QString &itemId, const QString &actor, const QJsonObject &context, ArchiveError *error);
     struct Private;
     std::unique_ptr<Private> d;

@@ -212,8 +212,22 @@ QString BlobCodec::sha256Hex(const QByteArray &bytes)
     return Sha256::hex(bytes);
 }
 
-bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed, qint64 expectedSize, const Sink &sink,
-                             ArchiveError *error, qint64 limit)
+qint64 ByteArraySource::next(const char **data)
+{
+    // Pieces of at most 1 GB: zlib counts its input in 32 bits.
+    constexpr qint64 kMaxPiece = qint64(1) << 30;
+    const qint64 n = std::min(m_bytes.size() - m_pos, kMaxPiece);
+    *data = m_bytes.constData() + m_pos;
+    m_pos += n;
+    return n;
+}
+
+namespace {
+
+// The one decoder behind decompress(), decompressTo() and decompressFrom(). `framesChecked`:
+// zstdCheckFrames() already walked the whole input, so the first-frame checks are not repeated.
+bool decodeStream(const QString &codec, ByteSource &source, qint64 expectedSize, const BlobCodec::Sink &sink,
+                  ArchiveError *error, qint64 limit, bool framesChecked)
 {
     if (error)
         *error = {};
@@ -243,24 +257,89 @@ bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed,
         }
         return true;
     };
+    // The next piece of input; false (with *error set) when the source could not be read.
+    const char *piece = nullptr;
+    qint64 pieceLeft = 0;
+    bool ended = false;
+    auto fetch = [&]() {
+        const qint64 n = source.next(&piece);
+        if (n < 0) {
+            setError(error, {ArchiveError::Kind::Query, QStringLiteral("Reading the compressed payload failed: %1")
+                                                            .arg(source.errorString())});
+            return false;
+        }
+        pieceLeft = n;
+        ended = n == 0;
+        return true;
+    };
 
     if (codec == QLatin1String("zstd")) {
-        if (!zstdCheckFrames(compressed, expectedSize, limit, error))
+        if (!framesChecked && source.size() == 0) {
+            setError(error, decompressionError(codec, QStringLiteral("the stream is empty")));
             return false;
+        }
+        // The frame header may span pieces: gather it first (ZSTD_FRAMEHEADERSIZE_MAX, 18 bytes,
+        // is only declared for static linking).
+        constexpr qint64 kFrameHeaderMax = 18;
+        QByteArray head;
+        while (head.size() < kFrameHeaderMax) {
+            if (pieceLeft == 0 && (!fetch() || ended)) {
+                if (!ended)
+                    return false;
+                break;
+            }
+            const qint64 take = std::min<qint64>(kFrameHeaderMax - head.size(), pieceLeft);
+            head.append(piece, qsizetype(take));
+            piece += take;
+            pieceLeft -= take;
+        }
+        if (!framesChecked) {
+            // What can be told from the first frame header before decoding anything.
+            const unsigned long long content = ZSTD_getFrameContentSize(head.constData(), size_t(head.size()));
+            if (content == ZSTD_CONTENTSIZE_ERROR) {
+                setError(error, decompressionError(codec, QStringLiteral("not a zstd frame (bad magic number or frame header)")));
+                return false;
+            }
+            if (content != ZSTD_CONTENTSIZE_UNKNOWN && content > static_cast<unsigned long long>(limit)) {
+                setError(error, decompressionError(codec, limitText(limit)));
+                return false;
+            }
+            if (content != ZSTD_CONTENTSIZE_UNKNOWN && expectedSize >= 0
+                && content > static_cast<unsigned long long>(expectedSize)) {
+                setError(error, decompressionError(codec, QStringLiteral("the frame declares %1 bytes but %2 were expected")
+                                                              .arg(qint64(content))
+                                                              .arg(expectedSize)));
+                return false;
+            }
+        }
         std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
         if (!dctx) {
             setError(error, decompressionError(codec, QStringLiteral("out of memory")));
             return false;
         }
-        ZSTD_inBuffer input{compressed.constData(), size_t(compressed.size()), 0};
+        ZSTD_inBuffer input{head.constData(), size_t(head.size()), 0};
         size_t rc = 1;
-        while (input.pos < input.size) {
+        int framesDone = 0;
+        for (;;) {
+            if (input.pos == input.size) {
+                if (pieceLeft == 0 && !ended && !fetch())
+                    return false;
+                if (pieceLeft == 0)
+                    break;  // the end of the input
+                input = {piece, size_t(pieceLeft), 0};
+                pieceLeft = 0;
+            }
             ZSTD_outBuffer output{buffer.data(), size_t(buffer.size()), 0};
+            const bool atFrameEnd = rc == 0;
             rc = ZSTD_decompressStream(dctx.get(), &output, &input);
             if (ZSTD_isError(rc)) {
-                setError(error, decompressionError(codec, zstdErrorText(rc)));
+                setError(error, decompressionError(codec, atFrameEnd && framesDone > 0
+                                                              ? QStringLiteral("unexpected bytes after the end of the zstd frame")
+                                                              : zstdErrorText(rc)));
                 return false;
             }
+            if (rc == 0)
+                ++framesDone;
             if (!emitChunk(qint64(output.pos)))
                 return false;
         }
@@ -292,13 +371,15 @@ bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed,
             ~End() { inflateEnd(s); }
         } end{&stream};
         constexpr qint64 kMaxIn = qint64(1) << 30;  // avail_in is 32-bit
-        qint64 consumed = 0;
         for (;;) {
-            if (stream.avail_in == 0 && consumed < compressed.size()) {
-                const qint64 n = std::min<qint64>(compressed.size() - consumed, kMaxIn);
-                stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(compressed.constData() + consumed));
+            if (stream.avail_in == 0 && pieceLeft == 0 && !ended && !fetch())
+                return false;
+            if (stream.avail_in == 0 && pieceLeft > 0) {
+                const qint64 n = std::min(pieceLeft, kMaxIn);
+                stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(piece));
                 stream.avail_in = uInt(n);
-                consumed += n;
+                piece += n;
+                pieceLeft -= n;
             }
             stream.next_out = reinterpret_cast<Bytef *>(buffer.data());
             stream.avail_out = uInt(buffer.size());
@@ -312,7 +393,7 @@ bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed,
                 return false;
             if (rc == Z_STREAM_END)
                 break;  // like zlib.decompress(): bytes after the end of the stream are ignored
-            if ((rc == Z_BUF_ERROR || n == 0) && stream.avail_in == 0 && consumed >= compressed.size()) {
+            if ((rc == Z_BUF_ERROR || n == 0) && stream.avail_in == 0 && pieceLeft == 0 && ended) {
                 setError(error, decompressionError(codec, zlibErrorText(Z_BUF_ERROR, stream)));
                 return false;
             }
@@ -321,6 +402,25 @@ bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed,
     }
     setError(error, decompressionError(codec, QStringLiteral("Unsupported compression codec: %1").arg(codec)));
     return false;
+}
+
+}  // namespace
+
+bool BlobCodec::decompressTo(const QString &codec, const QByteArray &compressed, qint64 expectedSize, const Sink &sink,
+                             ArchiveError *error, qint64 limit)
+{
+    // The whole input is at hand: walk every zstd frame first, for the most specific reasons.
+    const bool zstd = codec == QLatin1String("zstd");
+    if (zstd && !zstdCheckFrames(compressed, expectedSize, std::max<qint64>(limit, 0), error))
+        return false;
+    ByteArraySource source(compressed);
+    return decodeStream(codec, source, expectedSize, sink, error, limit, zstd);
+}
+
+bool BlobCodec::decompressFrom(const QString &codec, ByteSource &source, qint64 expectedSize, const Sink &sink,
+                               ArchiveError *error, qint64 limit)
+{
+    return decodeStream(codec, source, expectedSize, sink, error, limit, false);
 }
 
 }  // namespace codex::archive

@@ -70,7 +70,7 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     auto cancelled = [&] { return cancel && cancel->load(); };
 
     ArchiveError error;
-    const auto blob = m_store.blob(request.tombstone, &error);
+    auto blob = m_store.openBlob(request.tombstone, &error);
     if (!blob) {
         if (error.kind == ArchiveError::Kind::TombstoneNotFound || error.kind == ArchiveError::Kind::Purged)
             return fail(error.kind, error.message);
@@ -114,8 +114,8 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     Sha256 hash;
     QString writeError;
     bool stoppedByCancel = false;
-    const bool decoded = BlobCodec::decompressTo(
-        blob->artifact.compression, blob->compressed, blob->artifact.sizeBytes,
+    const bool decoded = BlobCodec::decompressFrom(
+        blob->artifact.compression, *blob->payload, blob->artifact.sizeBytes,
         [&](const char *data, qint64 n) {
             if (cancelled()) {
                 stoppedByCancel = true;
@@ -130,6 +130,7 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
             return true;
         },
         &error);
+    blob->payload.reset();  // ends the read on the connection before anything writes
     if (!decoded) {
         temp.close();
         temp.remove();
@@ -137,6 +138,8 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
             return failClean(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
         if (!writeError.isEmpty())
             return failClean(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, writeError));
+        if (error.kind != ArchiveError::Kind::Decompression)
+            return failClean(error.kind, QStringLiteral("Backend access error: %1").arg(error.message));
         return failClean(ArchiveError::Kind::Decompression, error.message);
     }
     result.sha256 = hash.hex();
