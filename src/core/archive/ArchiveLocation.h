@@ -27,6 +27,10 @@ struct ArchiveLocation {
     bool isDefaultSqlite = false;  ///< the embedded default .codex/archive.sqlite of the workspace
     int busyTimeoutMs = 5000;      ///< SQLite: how long to wait for another program's lock
     int connectTimeoutS = 5;       ///< PostgreSQL/MariaDB: connect timeout in seconds
+    /// SQLite: true keeps SQLite's default durable commits (synchronous=FULL); false runs the
+    /// connection with PRAGMA synchronous=NORMAL, which is safe with WAL (a crash can lose the
+    /// last commits, never corrupt the file). Batch runs set it false for speed.
+    bool sqliteSyncEachCommit = true;
 
     /// True when the URL carries a user or password (shown redacted as "***@").
     bool hasCredentials() const { return !user.isEmpty() || !password.isEmpty(); }

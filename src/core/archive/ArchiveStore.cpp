@@ -42,6 +42,20 @@ QMutex &connectionMutex()
     return mutex;
 }
 
+/// Writes from our own threads to one SQLite file take turns here, so that our workers never
+/// spin in SQLite's busy handler (which sleeps in steps and wastes most of a batch's time).
+/// Other programs are still waited for by the busy timeout.
+QMutex *sqliteWriteMutex(const QString &path)
+{
+    static QMutex guard;
+    static QHash<QString, QMutex *> mutexes;  // never freed: one per archive file per process
+    QMutexLocker lock(&guard);
+    QMutex *&m = mutexes[path];
+    if (!m)
+        m = new QMutex;
+    return m;
+}
+
 bool setError(ArchiveError *error, Kind kind, const QString &message)
 {
     if (error) {
@@ -311,6 +325,10 @@ struct ArchiveStore::Private {
                 if (code != 8)  // SQLITE_READONLY: a read-only archive can still be browsed
                     return classifySqlite(q.lastError(), QStringLiteral("switching to WAL"), error);
             }
+            // NORMAL is safe with WAL: a crash may lose the last commits but never corrupts.
+            if (!loc.sqliteSyncEachCommit && !q.exec(QStringLiteral("PRAGMA synchronous=NORMAL")))
+                return classifySqlite(q.lastError(), QStringLiteral("setting synchronous=NORMAL"), error);
+
             return true;
         }
         case Backend::Postgres:
@@ -1163,6 +1181,71 @@ std::optional<ArchiveStore::BlobStream> ArchiveStore::fetchBlob(const QString &t
     return b;
 }
 
+QHash<QString, ArchiveStore::TombstoneState> ArchiveStore::lookupTombstones(const QStringList &tombstones,
+                                                                          ArchiveError *error)
+{
+    QHash<QString, TombstoneState> out;
+    if (!d->ensureOpen(error))
+        return out;
+    // The text as stored -> the texts asked for (a UUID column answers in its canonical form).
+    const bool uuid = d->uuidColumn(QStringLiteral("item.tombstone_id"));
+    QHash<QString, QStringList> asked;
+    QStringList keys;
+    for (const QString &t : tombstones) {
+        if (t.isEmpty())
+            continue;
+        QString key = t;
+        if (uuid) {
+            const QUuid u = QUuid::fromString(t);
+            if (u.isNull())
+                continue;  // no such value can be in the column (and it would reject the text)
+            key = u.toString(QUuid::WithoutBraces);
+        }
+        auto it = asked.find(key);
+        if (it == asked.end()) {
+            asked.insert(key, {t});
+            keys << key;
+        } else if (!it->contains(t)) {
+            it->append(t);
+        }
+    }
+    constexpr int kChunk = 500;
+    for (qsizetype from = 0; from < keys.size(); from += kChunk) {
+        const qsizetype n = std::min<qsizetype>(kChunk, keys.size() - from);
+        QStringList marks;
+        marks.reserve(n);
+        QVariantList binds;
+        binds.reserve(n);
+        for (qsizetype i = 0; i < n; ++i) {
+            marks << QStringLiteral("?");
+            binds << keys.at(from + i);
+        }
+        const QString sql =
+            QStringLiteral("SELECT i.tombstone_id, i.id, a.content_sha256, a.size_bytes, "
+                           "CASE WHEN a.id IS NULL OR a.blob_bytes IS NULL OR a.storage_driver = 'object' THEN 1 ELSE 0 END "
+                           "FROM item i LEFT JOIN artifact a ON a.id = i.artifact_id WHERE i.tombstone_id IN (%1)")
+                .arg(marks.join(QLatin1Char(',')));
+        QSqlQuery q(d->db);
+        if (!d->run(q, sql, binds, QStringLiteral("looking up tombstones"))) {
+            d->report(error);
+            return {};
+        }
+        while (q.next()) {
+            TombstoneState st;
+            st.itemId = q.value(1).toString();
+            st.contentSha256 = q.value(2).toString().trimmed();
+            st.sizeBytes = q.value(3).toLongLong();
+            st.purged = q.value(4).toInt() != 0;
+            QString key = q.value(0).toString();
+            if (uuid)
+                key = QUuid::fromString(key).toString(QUuid::WithoutBraces);
+            for (const QString &t : asked.value(key))
+                out.insert(t, st);
+        }
+    }
+    return out;
+}
+
 bool ArchiveStore::markRestored(const QString &itemId, const QString &actor, const QJsonObject &context,
                                 ArchiveError *error)
 {
@@ -1194,6 +1277,9 @@ bool ArchiveStore::markRestoredOnce(const QString &itemId, const QString &actor,
     if (d->uuidColumn(QStringLiteral("item.id")) && QUuid::fromString(itemId).isNull())
         return setError(error, Kind::TombstoneNotFound, QStringLiteral("Item not found: %1").arg(itemId));
     const QString now = nowIso();
+    std::optional<QMutexLocker<QMutex>> writeLock;
+    if (d->isSqlite())
+        writeLock.emplace(sqliteWriteMutex(d->loc.sqlitePath));
     if (!d->begin(error))
         return false;
     {
@@ -1254,6 +1340,9 @@ std::optional<QString> ArchiveStore::store(const StoreRequest &request, ArchiveE
 
     if (!d->ensureOpen(error))
         return std::nullopt;
+    std::optional<QMutexLocker<QMutex>> writeLock;
+    if (d->isSqlite())
+        writeLock.emplace(sqliteWriteMutex(d->loc.sqlitePath));
     if (!d->begin(error))
         return std::nullopt;
     const auto fail = [&]() -> std::optional<QString> {

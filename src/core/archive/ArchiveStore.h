@@ -4,6 +4,7 @@
 #include "archive/ArchiveTypes.h"
 #include "archive/BlobCodec.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -72,6 +73,18 @@ public:
         std::unique_ptr<ByteSource> payload;
     };
     std::optional<BlobStream> openBlob(const QString &tombstone, ArchiveError *error);
+
+    /// What validation needs to know about a tombstone, without its payload.
+    struct TombstoneState {
+        bool purged = false;       ///< blob NULL, storage "object", or no artifact row
+        QString contentSha256;
+        qint64 sizeBytes = 0;
+        QString itemId;
+    };
+    /// Looks many tombstones up at once (chunks of at most 500 bound parameters, not one query
+    /// per tombstone). The answer is keyed by the tombstone text as given; tombstones that are
+    /// not in the archive are absent (as are non-UUID texts when the column is a UUID).
+    QHash<QString, TombstoneState> lookupTombstones(const QStringList &tombstones, ArchiveError *error);
 
     /// Sets item.restored_at and inserts the RESTORE event row, in one transaction.
     bool markRestored(const QString &itemId, const QString &actor, const QJsonObject &context, ArchiveError *error);

@@ -234,8 +234,12 @@ bool decodeStream(const QString &codec, ByteSource &source, qint64 expectedSize,
     if (limit < 0)
         limit = 0;
     const qint64 ceiling = expectedSize >= 0 ? std::min(expectedSize, limit) : limit;
-    constexpr qint64 kChunk = qint64(4) << 20;
-    QByteArray buffer(kChunk, Qt::Uninitialized);
+    // Up to 4 MB, but no more than the item needs: a batch of small items must not allocate
+    // (and give back to the kernel) 4 MB per item.
+    constexpr qint64 kMaxChunk = qint64(4) << 20;
+    constexpr qint64 kMinChunk = qint64(64) << 10;
+    const qint64 chunk = ceiling < kMaxChunk ? std::max(kMinChunk, ceiling) : kMaxChunk;
+    QByteArray buffer(chunk, Qt::Uninitialized);
     qint64 produced = 0;
     // Hands a chunk to the sink after the size checks the whole-buffer path makes too.
     auto emitChunk = [&](qint64 n) {
@@ -312,8 +316,10 @@ bool decodeStream(const QString &codec, ByteSource &source, qint64 expectedSize,
                 return false;
             }
         }
-        std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-        if (!dctx) {
+        // One decoder context per thread, reset for each stream (creating one costs more than a
+        // small item's whole decode).
+        thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+        if (!dctx || ZSTD_isError(ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only))) {
             setError(error, decompressionError(codec, QStringLiteral("out of memory")));
             return false;
         }

@@ -9,10 +9,12 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonObject>
-#include <QTemporaryFile>
+#include <QRandomGenerator>
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace codex::archive {
@@ -34,6 +36,125 @@ QString withSuffix(const QString &path, int n)
                                        : QStringLiteral("%1 (%2).%3").arg(base).arg(n).arg(ext);
     return info.dir().filePath(name);
 }
+
+// The file being restored before it gets its name. On Linux an unnamed O_TMPFILE inode in
+// the target folder: it has no name until it is linked in, so even a killed process leaves
+// nothing behind. Where the file system cannot do that, a ".codex-restore-XXXXXX" file that
+// is removed on every failure (and that a resumed batch sweeps up after a kill).
+class PendingFile {
+public:
+    PendingFile() = default;
+    PendingFile(const PendingFile &) = delete;
+    PendingFile &operator=(const PendingFile &) = delete;
+    ~PendingFile() { discard(); }
+
+    bool open(const QString &dir)
+    {
+        m_dir = QFile::encodeName(dir);
+#ifdef O_TMPFILE
+        m_fd = ::open(m_dir.constData(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+        if (m_fd >= 0)
+            return chmod();
+#endif
+        QByteArray name = m_dir + "/.codex-restore-XXXXXX";
+        m_fd = ::mkostemp(name.data(), O_CLOEXEC);
+        if (m_fd < 0)
+            return fail(errno);
+        m_name = name;
+        return chmod();
+    }
+
+    bool write(const char *data, qint64 size)
+    {
+        while (size > 0) {
+            const ssize_t n = ::write(m_fd, data, size_t(size));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return fail(errno);
+            data += n;
+            size -= n;
+        }
+        return true;
+    }
+
+    /// Everything written; with `sync` on stable storage too.
+    bool finish(bool sync)
+    {
+        if (sync && ::fsync(m_fd) != 0)
+            return fail(errno);
+        return true;
+    }
+
+    /// Gives the file the name `target` unless that exists. Returns 0 or an errno (EEXIST).
+    int linkAs(const QString &target)
+    {
+        const QByteArray to = QFile::encodeName(target);
+        if (!m_name.isEmpty())
+            return ::link(m_name.constData(), to.constData()) == 0 ? 0 : errno;
+        const QByteArray self = "/proc/self/fd/" + QByteArray::number(m_fd);
+        if (::linkat(AT_FDCWD, self.constData(), AT_FDCWD, to.constData(), AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        const int e = errno;
+        if (e != ENOENT || QFileInfo::exists(QStringLiteral("/proc/self/fd")))
+            return e;
+        // No /proc: AT_EMPTY_PATH (needs CAP_DAC_READ_SEARCH).
+        return ::linkat(m_fd, "", AT_FDCWD, to.constData(), AT_EMPTY_PATH) == 0 ? 0 : errno;
+    }
+
+    /// Puts the file at `target`, replacing what is there, in one atomic rename.
+    int replace(const QString &target)
+    {
+        const QByteArray to = QFile::encodeName(target);
+        if (m_name.isEmpty()) {
+            // An unnamed file cannot be renamed: give it a temporary name first.
+            for (int attempt = 0; attempt < 100; ++attempt) {
+                const QByteArray name = m_dir + "/.codex-restore-" + QByteArray::number(QRandomGenerator::global()->generate64(), 36);
+                const int e = linkAs(QFile::decodeName(name));
+                if (e == 0) {
+                    m_name = name;
+                    break;
+                }
+                if (e != EEXIST)
+                    return e;
+            }
+        }
+        if (::rename(m_name.constData(), to.constData()) != 0)
+            return errno;
+        m_name.clear();  // it is the target now
+        return 0;
+    }
+
+    /// Closes; a named temporary file is removed. Safe to call more than once.
+    void discard()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+        if (!m_name.isEmpty())
+            ::unlink(m_name.constData());
+        m_name.clear();
+    }
+
+    QString errorString() const { return m_error; }
+
+private:
+    bool chmod()
+    {
+        // rw-r--r-- whatever the umask (what the reference's write_bytes gives under umask 022).
+        return ::fchmod(m_fd, 0644) == 0 || fail(errno);
+    }
+    bool fail(int e)
+    {
+        m_error = errnoText(e);
+        return false;
+    }
+
+    QByteArray m_dir;
+    QByteArray m_name;  ///< empty for an unnamed O_TMPFILE file
+    int m_fd = -1;
+    QString m_error;
+};
 
 }  // namespace
 
@@ -83,9 +204,10 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     // file unless the caller chose to.
     QString target = QDir::cleanPath(request.output);
     const QFileInfo targetInfo(target);
-    if (targetInfo.exists() && !targetInfo.isFile())
+    const bool targetExists = targetInfo.exists();
+    if (targetExists && !targetInfo.isFile())
         return fail(ArchiveError::Kind::OutputExists, QStringLiteral("Output %1 exists and is not a regular file").arg(target));
-    if (targetInfo.exists() && request.conflict == ConflictPolicy::Refuse)
+    if (targetExists && request.conflict == ConflictPolicy::Refuse)
         return fail(ArchiveError::Kind::OutputExists,
                     QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
     // Folders this restore creates are taken back if it fails: a failed restore leaves nothing.
@@ -103,13 +225,13 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
         removeCreatedDirs();
         return fail(kind, reason);
     };
-    if (!QDir().mkpath(targetInfo.absolutePath()))
+    if (!createdDirs.isEmpty() && !QDir().mkpath(targetInfo.absolutePath()))
         return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot create the folder %1").arg(targetInfo.absolutePath()));
 
     // Decompress, hash and write in one pass through a small buffer: a large item is never
     // held whole in memory, and the hash is known before the file gets its real name.
-    QTemporaryFile temp(targetInfo.absolutePath() + QStringLiteral("/.codex-restore-XXXXXX"));
-    if (!temp.open())
+    PendingFile temp;
+    if (!temp.open(targetInfo.absolutePath()))
         return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot write in %1: %2").arg(targetInfo.absolutePath(), temp.errorString()));
     Sha256 hash;
     QString writeError;
@@ -122,7 +244,7 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
                 return false;
             }
             hash.add(data, n);
-            if (temp.write(data, n) != n) {
+            if (!temp.write(data, n)) {
                 writeError = temp.errorString();
                 return false;
             }
@@ -132,8 +254,7 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
         &error);
     blob->payload.reset();  // ends the read on the connection before anything writes
     if (!decoded) {
-        temp.close();
-        temp.remove();
+        temp.discard();
         if (stoppedByCancel)
             return failClean(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
         if (!writeError.isEmpty())
@@ -145,51 +266,46 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     result.sha256 = hash.hex();
     // The reference does not verify; we refuse content that is not what was archived.
     if (result.sha256.compare(blob->artifact.contentSha256, Qt::CaseInsensitive) != 0) {
-        temp.close();
-        temp.remove();
+        temp.discard();
         return failClean(ArchiveError::Kind::HashMismatch,
                          QStringLiteral("Content hash mismatch for %1: expected %2, got %3; nothing was written")
                              .arg(request.tombstone, blob->artifact.contentSha256, result.sha256));
     }
-    if (!temp.flush() || ::fsync(temp.handle()) != 0) {
-        const QString why = errnoText(errno);
-        temp.close();
-        temp.remove();
+    if (!temp.finish(request.syncFile)) {
+        const QString why = temp.errorString();
+        temp.discard();
         return failClean(ArchiveError::Kind::Io, QStringLiteral("Writing %1 failed: %2").arg(target, why));
     }
     if (cancelled()) {
-        temp.close();
-        temp.remove();
+        temp.discard();
         return failClean(ArchiveError::Kind::Cancelled, QStringLiteral("Restore cancelled"));
     }
-    temp.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
 
-    const QByteArray tempPath = QFile::encodeName(temp.fileName());
     bool created = false;
     if (request.conflict == ConflictPolicy::Overwrite) {
-        if (::rename(tempPath.constData(), QFile::encodeName(target).constData()) != 0)
-            return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot move the restored file to %1: %2").arg(target, errnoText(errno)));
-        created = !targetInfo.exists();
+        if (const int e = temp.replace(target))
+            return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot move the restored file to %1: %2").arg(target, errnoText(e)));
+        created = !targetExists;
     } else {
-        // link() refuses to replace: a file that appeared meanwhile is never overwritten.
+        // A link refuses to replace: a file that appeared meanwhile is never overwritten.
         for (int n = 1;; ++n) {
-            if (::link(tempPath.constData(), QFile::encodeName(target).constData()) == 0) {
+            const int e = temp.linkAs(target);
+            if (e == 0) {
                 created = true;
                 break;
             }
-            const int e = errno;
             if (e == EEXIST && request.conflict == ConflictPolicy::RenameWithSuffix && n < 10000) {
                 target = withSuffix(QDir::cleanPath(request.output), n);
                 continue;
             }
+            temp.discard();
             if (e == EEXIST)
                 return failClean(ArchiveError::Kind::OutputExists,
                                  QStringLiteral("Output exists: %1 (choose overwrite or a new name)").arg(target));
             return failClean(ArchiveError::Kind::Io, QStringLiteral("Cannot create %1: %2").arg(target, errnoText(e)));
         }
-        temp.remove();  // the data now lives under its real name
     }
-    temp.setAutoRemove(false);  // renamed or already removed
+    temp.discard();  // the data now lives under its real name
 
     const QJsonObject context{{QStringLiteral("output"), evidencePath},
                               {QStringLiteral("sha256"), result.sha256},

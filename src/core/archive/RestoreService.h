@@ -21,6 +21,9 @@ struct RestoreRequest {
     QString actor;
     ConflictPolicy conflict = ConflictPolicy::Refuse;
     QString evidencePath;  ///< the output as the admin typed it, for the evidence line (default: output)
+    /// fsync the file before it gets its real name. A batch turns it off and syncs the whole
+    /// restore root once at the end (syncfs) instead of once per file.
+    bool syncFile = true;
 };
 
 struct RestoreResult {

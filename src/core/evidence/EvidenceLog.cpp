@@ -256,11 +256,6 @@ void appendValue(QByteArray &out, const QCborValue &v)
 bool writeWholeLine(const QString &path, const QByteArray &line, QString *error)
 {
     const QFileInfo info(path);
-    if (!QDir().mkpath(info.absolutePath())) {
-        if (error)
-            *error = QStringLiteral("Cannot create the folder %1").arg(QDir::toNativeSeparators(info.absolutePath()));
-        return false;
-    }
     const QByteArray native = QFile::encodeName(info.absoluteFilePath());
     const auto fail = [&](const char *what, int err) {
         if (error)
@@ -271,12 +266,25 @@ bool writeWholeLine(const QString &path, const QByteArray &line, QString *error)
 
     // O_APPEND: every write() lands at the current end, whoever else appends (the reference CLI
     // opens the file the same way).
+    // The folder is made only when it is missing (a batch appends thousands of lines: no
+    // mkdir + stat before each).
     int fd = -1;
-    do {
+    bool madeFolder = false;
+    for (;;) {
         fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return fail("open", errno);
+        if (fd >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno != ENOENT || madeFolder)
+            return fail("open", errno);
+        if (!QDir().mkpath(info.absolutePath())) {
+            if (error)
+                *error = QStringLiteral("Cannot create the folder %1").arg(QDir::toNativeSeparators(info.absolutePath()));
+            return false;
+        }
+        madeFolder = true;
+    }
 
     // flock(LOCK_EX) on our own open file description: it serialises our threads (each append
     // opens its own descriptor), our processes and any other writer that also uses flock (the
