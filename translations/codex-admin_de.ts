@@ -345,6 +345,101 @@
     </message>
 </context>
 <context>
+    <name>codex::models::BatchItemModel</name>
+    <message>
+        <source>pending</source>
+        <translation>ausstehend</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>blockiert</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <source>waiting to retry</source>
+        <translation>wartet auf erneuten Versuch</translation>
+    </message>
+    <message>
+        <source>restored</source>
+        <translation>wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>not run</source>
+        <translation>nicht ausgeführt</translation>
+    </message>
+    <message>
+        <source>already restored</source>
+        <translation>bereits wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>Entry %1, line %2 of %3</source>
+        <translation>Eintrag %1, Zeile %2 von %3</translation>
+    </message>
+    <message>
+        <source>Entry %1</source>
+        <translation>Eintrag %1</translation>
+    </message>
+    <message>
+        <source>The batch&apos;s actor (the entry names none)</source>
+        <translation>Der Akteur des Stapels (der Eintrag nennt keinen)</translation>
+    </message>
+    <message>
+        <source>Restored and verified by an earlier run; not restored again.</source>
+        <translation>Von einem früheren Lauf wiederhergestellt und geprüft; wird nicht erneut wiederhergestellt.</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <source>Tombstone</source>
+        <translation>Tombstone</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation>Akteur</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+</context>
+<context>
     <name>codex::models::ConfigKeyModel</name>
     <message>
         <source>default</source>
@@ -839,6 +934,593 @@
         <source>since</source>
         <translation>seit</translation>
     </message>
+    <message>
+        <source>Restore as &amp;batch…</source>
+        <translation>Als Stapel wieder&amp;herstellen…</translation>
+    </message>
+    <message>
+        <source>Build a batch manifest of the selected items on the Batch page: validate, run with several workers, resume, and keep a results file.</source>
+        <translation>Ein Stapel-Manifest der ausgewählten Einträge auf der Seite „Stapel“ erstellen: prüfen, mit mehreren Workern ausführen, fortsetzen und eine Ergebnisdatei behalten.</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::BatchPage</name>
+    <message>
+        <source>1 unknown tombstone</source>
+        <translation>1 unbekannter Tombstone</translation>
+    </message>
+    <message>
+        <source>%1 unknown tombstones</source>
+        <translation>%1 unbekannte Tombstones</translation>
+    </message>
+    <message>
+        <source>1 payload has been purged</source>
+        <translation>1 Inhalt wurde bereinigt</translation>
+    </message>
+    <message>
+        <source>%1 payloads have been purged</source>
+        <translation>%1 Inhalte wurden bereinigt</translation>
+    </message>
+    <message>
+        <source>1 duplicate output</source>
+        <translation>1 doppelte Ausgabe</translation>
+    </message>
+    <message>
+        <source>%1 duplicate outputs</source>
+        <translation>%1 doppelte Ausgaben</translation>
+    </message>
+    <message>
+        <source>1 output already exists</source>
+        <translation>1 Ausgabe existiert bereits</translation>
+    </message>
+    <message>
+        <source>%1 outputs already exist</source>
+        <translation>%1 Ausgaben existieren bereits</translation>
+    </message>
+    <message>
+        <source>1 output cannot be written</source>
+        <translation>1 Ausgabe kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>%1 outputs cannot be written</source>
+        <translation>%1 Ausgaben können nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>1 output escapes the restore root</source>
+        <translation>1 Ausgabe liegt außerhalb des Wiederherstellungsordners</translation>
+    </message>
+    <message>
+        <source>%1 outputs escape the restore root</source>
+        <translation>%1 Ausgaben liegen außerhalb des Wiederherstellungsordners</translation>
+    </message>
+    <message>
+        <source>1 entry has no actor</source>
+        <translation>1 Eintrag hat keinen Akteur</translation>
+    </message>
+    <message>
+        <source>%1 entries have no actor</source>
+        <translation>%1 Einträge haben keinen Akteur</translation>
+    </message>
+    <message>
+        <source>&amp;Manifest:</source>
+        <translation>&amp;Manifest:</translation>
+    </message>
+    <message>
+        <source>Open a JSON or CSV manifest, drop one here, or select items on the Archive page and choose Restore as batch…</source>
+        <translation>Ein JSON- oder CSV-Manifest öffnen, hier ablegen oder auf der Archivseite Einträge auswählen und „Als Stapel wiederherstellen…“ wählen</translation>
+    </message>
+    <message>
+        <source>Open manifest…</source>
+        <translation>Manifest öffnen…</translation>
+    </message>
+    <message>
+        <source>Save manifest as…</source>
+        <translation>Manifest speichern unter…</translation>
+    </message>
+    <message>
+        <source>Options</source>
+        <translation>Optionen</translation>
+    </message>
+    <message>
+        <source>the manifest&apos;s folder</source>
+        <translation>der Ordner des Manifests</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Restore roo&amp;t:</source>
+        <translation>Wiederherstellungs&amp;ordner:</translation>
+    </message>
+    <message>
+        <source>required</source>
+        <translation>erforderlich</translation>
+    </message>
+    <message>
+        <source>Recorded as the actor of every restore whose entry names none (evidence log and event rows).</source>
+        <translation>Wird als Akteur jeder Wiederherstellung protokolliert, deren Eintrag keinen nennt (Nachweisprotokoll und Ereigniszeilen).</translation>
+    </message>
+    <message>
+        <source>&amp;Actor:</source>
+        <translation>&amp;Akteur:</translation>
+    </message>
+    <message>
+        <source>How many items are restored at the same time, each on its own worker and connection.</source>
+        <translation>Wie viele Einträge gleichzeitig wiederhergestellt werden, jeder mit eigenem Worker und eigener Verbindung.</translation>
+    </message>
+    <message>
+        <source>&amp;Workers:</source>
+        <translation>&amp;Worker:</translation>
+    </message>
+    <message>
+        <source>C&amp;ontinue on error</source>
+        <translation>Bei Fehlern for&amp;tfahren</translation>
+    </message>
+    <message>
+        <source>Off: the first failure stops the batch and the remaining entries are not run. On: blocked entries are left out and failures are reported at the end.</source>
+        <translation>Aus: Der erste Fehler hält den Stapel an, die übrigen Einträge werden nicht ausgeführt. An: Blockierte Einträge werden ausgelassen und Fehler am Ende gemeldet.</translation>
+    </message>
+    <message>
+        <source>Refuse (report it)</source>
+        <translation>Ablehnen (melden)</translation>
+    </message>
+    <message>
+        <source>Overwrite</source>
+        <translation>Überschreiben</translation>
+    </message>
+    <message>
+        <source>Rename with a suffix</source>
+        <translation>Mit Suffix umbenennen</translation>
+    </message>
+    <message>
+        <source>When an output &amp;exists:</source>
+        <translation>Wenn eine Ausgabe &amp;existiert:</translation>
+    </message>
+    <message>
+        <source>Allow outputs outside the restore root</source>
+        <translation>Ausgaben außerhalb des Wiederherstellungsordners erlauben</translation>
+    </message>
+    <message>
+        <source>Outputs with &quot;..&quot;, absolute paths elsewhere or symbolic links leading out of the restore root are refused unless this is on.</source>
+        <translation>Ausgaben mit „..“, absolute Pfade anderswohin oder symbolische Links aus dem Wiederherstellungsordner heraus werden abgelehnt, solange dies nicht eingeschaltet ist.</translation>
+    </message>
+    <message>
+        <source>&amp;Validate</source>
+        <translation>&amp;Prüfen</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>A&amp;usführen</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>Pau&amp;se</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>Abbre&amp;chen</translation>
+    </message>
+    <message>
+        <source>Retry &amp;failed</source>
+        <translation>Fehlgeschlagene wiede&amp;rholen</translation>
+    </message>
+    <message>
+        <source>Resume from &amp;journal…</source>
+        <translation>Aus &amp;Journal fortsetzen…</translation>
+    </message>
+    <message>
+        <source>Continue a cancelled or interrupted run: items already restored and verified are skipped.</source>
+        <translation>Einen abgebrochenen oder unterbrochenen Lauf fortsetzen: Bereits wiederhergestellte und geprüfte Einträge werden übersprungen.</translation>
+    </message>
+    <message>
+        <source>%1 restored</source>
+        <translation>%1 wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 skipped</source>
+        <translation>%1 übersprungen</translation>
+    </message>
+    <message>
+        <source>%1 items/s</source>
+        <translation>%1 Einträge/s</translation>
+    </message>
+    <message>
+        <source>%1 MB/s</source>
+        <translation>%1 MB/s</translation>
+    </message>
+    <message>
+        <source>elapsed %1</source>
+        <translation>vergangen %1</translation>
+    </message>
+    <message>
+        <source>ETA %1</source>
+        <translation>Rest %1</translation>
+    </message>
+    <message>
+        <source>Open results file</source>
+        <translation>Ergebnisdatei öffnen</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <source>Click an issue to select its entry.</source>
+        <translation>Ein Problem anklicken, um seinen Eintrag auszuwählen.</translation>
+    </message>
+    <message>
+        <source>All entries</source>
+        <translation>Alle Einträge</translation>
+    </message>
+    <message>
+        <source>Failures only</source>
+        <translation>Nur Fehler</translation>
+    </message>
+    <message>
+        <source>S&amp;how:</source>
+        <translation>An&amp;zeigen:</translation>
+    </message>
+    <message>
+        <source>Search tombstone, output, actor or error…</source>
+        <translation>Tombstone, Ausgabe, Akteur oder Fehler suchen…</translation>
+    </message>
+    <message>
+        <source>Fo&amp;llow the run</source>
+        <translation>Dem Lauf &amp;folgen</translation>
+    </message>
+    <message>
+        <source>Keep the entries being restored in view.</source>
+        <translation>Die gerade wiederhergestellten Einträge im Blick behalten.</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Open a batch manifest</source>
+        <translation>Ein Stapel-Manifest öffnen</translation>
+    </message>
+    <message>
+        <source>Manifests (*.json *.csv);;JSON (*.json);;CSV (*.csv);;All files (*)</source>
+        <translation>Manifeste (*.json *.csv);;JSON (*.json);;CSV (*.csv);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Save the manifest</source>
+        <translation>Das Manifest speichern</translation>
+    </message>
+    <message>
+        <source>JSON manifest (*.json);;CSV manifest (*.csv)</source>
+        <translation>JSON-Manifest (*.json);;CSV-Manifest (*.csv)</translation>
+    </message>
+    <message>
+        <source>Restore root</source>
+        <translation>Wiederherstellungsordner</translation>
+    </message>
+    <message>
+        <source>Resume a batch from its journal</source>
+        <translation>Einen Stapel aus seinem Journal fortsetzen</translation>
+    </message>
+    <message>
+        <source>Batch journals (*.journal);;All files (*)</source>
+        <translation>Stapel-Journale (*.journal);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Stapel</translation>
+    </message>
+    <message>
+        <source>No archive to restore from: %1</source>
+        <translation>Kein Archiv, aus dem wiederhergestellt werden kann: %1</translation>
+    </message>
+    <message>
+        <source>%1 = %2 (default)</source>
+        <translation>%1 = %2 (Standard)</translation>
+    </message>
+    <message>
+        <source>%1 = %2 from %3</source>
+        <translation>%1 = %2 aus %3</translation>
+    </message>
+    <message>
+        <source>Defaults from the effective configuration (profile %1): %2</source>
+        <translation>Vorgaben aus der wirksamen Konfiguration (Profil %1): %2</translation>
+    </message>
+    <message>
+        <source>A batch is running. Cancel it or wait for it to finish before opening another manifest.</source>
+        <translation>Ein Stapel läuft. Brechen Sie ihn ab oder warten Sie, bis er fertig ist, bevor Sie ein anderes Manifest öffnen.</translation>
+    </message>
+    <message>
+        <source>%1 could not be read.</source>
+        <translation>%1 konnte nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>The manifest %1 cannot be used; nothing was run:</source>
+        <translation>Das Manifest %1 kann nicht verwendet werden; nichts wurde ausgeführt:</translation>
+    </message>
+    <message>
+        <source>The manifest %1 cannot be used (%2 problems); nothing was run:</source>
+        <translation>Das Manifest %1 kann nicht verwendet werden (%2 Probleme); nichts wurde ausgeführt:</translation>
+    </message>
+    <message>
+        <source>… and %1 more (listed under Validation).</source>
+        <translation>… und %1 weitere (unter „Prüfung“ aufgeführt).</translation>
+    </message>
+    <message>
+        <source>1 problem in the manifest</source>
+        <translation>1 Problem im Manifest</translation>
+    </message>
+    <message>
+        <source>%1 problems in the manifest</source>
+        <translation>%1 Probleme im Manifest</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#c62828&apos;&gt;The manifest was not loaded.&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#c62828&apos;&gt;Das Manifest wurde nicht geladen.&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>A batch is running. Cancel it or wait for it to finish before building another.</source>
+        <translation>Ein Stapel läuft. Brechen Sie ihn ab oder warten Sie, bis er fertig ist, bevor Sie einen weiteren erstellen.</translation>
+    </message>
+    <message>
+        <source>%1 entries</source>
+        <translation>%1 Einträge</translation>
+    </message>
+    <message>
+        <source>The manifest could not be saved to %1: %2</source>
+        <translation>Das Manifest konnte nicht unter %1 gespeichert werden: %2</translation>
+    </message>
+    <message>
+        <source>The folder %1 cannot be created for the manifest.</source>
+        <translation>Der Ordner %1 für das Manifest kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>The manifest was saved as %1 so this run can be resumed and audited.</source>
+        <translation>Das Manifest wurde als %1 gespeichert, damit dieser Lauf fortgesetzt und geprüft werden kann.</translation>
+    </message>
+    <message>
+        <source>No recent manifests</source>
+        <translation>Keine zuletzt verwendeten Manifeste</translation>
+    </message>
+    <message>
+        <source>Clear the list</source>
+        <translation>Liste leeren</translation>
+    </message>
+    <message>
+        <source>Open a manifest first.</source>
+        <translation>Öffnen Sie zuerst ein Manifest.</translation>
+    </message>
+    <message>
+        <source>Enter the actor: every restore is recorded under a name in the evidence log.</source>
+        <translation>Geben Sie den Akteur ein: Jede Wiederherstellung wird unter einem Namen im Nachweisprotokoll festgehalten.</translation>
+    </message>
+    <message>
+        <source>Validating %1 entries against the archive…</source>
+        <translation>%1 Einträge werden gegen das Archiv geprüft…</translation>
+    </message>
+    <message>
+        <source>No manifest open.</source>
+        <translation>Kein Manifest geöffnet.</translation>
+    </message>
+    <message>
+        <source>These entries are blocked: they are never attempted.</source>
+        <translation>Diese Einträge sind blockiert: Sie werden nie versucht.</translation>
+    </message>
+    <message>
+        <source>A warning: these entries run.</source>
+        <translation>Eine Warnung: Diese Einträge werden ausgeführt.</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>… und %1 weitere</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#2e7d32&apos;&gt;✔ All %1 entries can be restored.&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#2e7d32&apos;&gt;✔ Alle %1 Einträge können wiederhergestellt werden.&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; of %2 entries can be restored; &lt;span style=&apos;color:#c62828&apos;&gt;&lt;b&gt;%3&lt;/b&gt; blocked&lt;/span&gt; (never attempted).</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; von %2 Einträgen können wiederhergestellt werden; &lt;span style=&apos;color:#c62828&apos;&gt;&lt;b&gt;%3&lt;/b&gt; blockiert&lt;/span&gt; (werden nie versucht).</translation>
+    </message>
+    <message>
+        <source>Failures only (%1)</source>
+        <translation>Nur Fehler (%1)</translation>
+    </message>
+    <message>
+        <source>Batch: restoring %1 entries…</source>
+        <translation>Stapel: %1 Einträge werden wiederhergestellt…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <source>Batch: retrying failed entries…</source>
+        <translation>Stapel: fehlgeschlagene Einträge werden wiederholt…</translation>
+    </message>
+    <message>
+        <source>A batch is running. Cancel it or wait for it to finish before resuming another.</source>
+        <translation>Ein Stapel läuft. Brechen Sie ihn ab oder warten Sie, bis er fertig ist, bevor Sie einen anderen fortsetzen.</translation>
+    </message>
+    <message>
+        <source>The journal %1 cannot be resumed: %2</source>
+        <translation>Das Journal %1 kann nicht fortgesetzt werden: %2</translation>
+    </message>
+    <message>
+        <source>The journal %1 names no manifest file; open the manifest of that run first.</source>
+        <translation>Das Journal %1 nennt keine Manifestdatei; öffnen Sie zuerst das Manifest dieses Laufs.</translation>
+    </message>
+    <message>
+        <source>Resuming from %1: %2 entries were finished by the earlier run; restored and verified ones are skipped.</source>
+        <translation>Fortsetzung aus %1: %2 Einträge hat der frühere Lauf abgeschlossen; wiederhergestellte und geprüfte werden übersprungen.</translation>
+    </message>
+    <message>
+        <source>Batch: resuming %1…</source>
+        <translation>Stapel: %1 wird fortgesetzt…</translation>
+    </message>
+    <message>
+        <source>%1 of %2 · %3 % · paused</source>
+        <translation>%1 von %2 · %3 % · angehalten</translation>
+    </message>
+    <message>
+        <source>%1 of %2 · %3 %</source>
+        <translation>%1 von %2 · %3 %</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; restored</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>&lt;b style=&apos;color:#d32f2f&apos;&gt;%1&lt;/b&gt; failed</source>
+        <translation>&lt;b style=&apos;color:#d32f2f&apos;&gt;%1&lt;/b&gt; fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; failed</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; skipped · &lt;b&gt;%2&lt;/b&gt; not run</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; übersprungen · &lt;b&gt;%2&lt;/b&gt; nicht ausgeführt</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; skipped</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; übersprungen</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; items/s</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; Einträge/s</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; MB/s</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; MB/s</translation>
+    </message>
+    <message>
+        <source>elapsed &lt;b&gt;%1&lt;/b&gt;</source>
+        <translation>vergangen &lt;b&gt;%1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>ETA &lt;b&gt;%1&lt;/b&gt;</source>
+        <translation>Rest &lt;b&gt;%1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>ETA &lt;b&gt;—&lt;/b&gt;</source>
+        <translation>Rest &lt;b&gt;—&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#c62828&apos;&gt;Validation failed.&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#c62828&apos;&gt;Die Prüfung ist fehlgeschlagen.&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>The manifest could not be validated: %1</source>
+        <translation>Das Manifest konnte nicht geprüft werden: %1</translation>
+    </message>
+    <message>
+        <source>Cancelled after %1 of %2 entries: %3 restored, %4 failed, %5 not run. Nothing was left half-written; resume from the journal to restore the rest.</source>
+        <translation>Abgebrochen nach %1 von %2 Einträgen: %3 wiederhergestellt, %4 fehlgeschlagen, %5 nicht ausgeführt. Nichts blieb halb geschrieben zurück; setzen Sie aus dem Journal fort, um den Rest wiederherzustellen.</translation>
+    </message>
+    <message>
+        <source>Resume now</source>
+        <translation>Jetzt fortsetzen</translation>
+    </message>
+    <message>
+        <source>The batch stopped: %1</source>
+        <translation>Der Stapel wurde angehalten: %1</translation>
+    </message>
+    <message>
+        <source>Finished with failures in %1: %2 restored, %3 skipped, %4 failed. Show failures only to see why.</source>
+        <translation>Mit Fehlern beendet in %1: %2 wiederhergestellt, %3 übersprungen, %4 fehlgeschlagen. Zeigen Sie nur die Fehler an, um die Gründe zu sehen.</translation>
+    </message>
+    <message>
+        <source>Show failures</source>
+        <translation>Fehler anzeigen</translation>
+    </message>
+    <message>
+        <source>Done in %1: %2 restored, %3 skipped (already restored and verified).</source>
+        <translation>Fertig in %1: %2 wiederhergestellt, %3 übersprungen (bereits wiederhergestellt und geprüft).</translation>
+    </message>
+    <message>
+        <source>Batch: cancelled</source>
+        <translation>Stapel: abgebrochen</translation>
+    </message>
+    <message>
+        <source>Batch: %1 restored, %2 failed</source>
+        <translation>Stapel: %1 wiederhergestellt, %2 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>No manifest</source>
+        <translation>Kein Manifest</translation>
+    </message>
+    <message>
+        <source>Contin&amp;ue</source>
+        <translation>We&amp;iter</translation>
+    </message>
+    <message>
+        <source>Results: &lt;a href=&quot;%1&quot;&gt;%2&lt;/a&gt;</source>
+        <translation>Ergebnisse: &lt;a href=&quot;%1&quot;&gt;%2&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <source>Journal: %1</source>
+        <translation>Journal: %1</translation>
+    </message>
+    <message>
+        <source>Results and journal are written next to the manifest: %1</source>
+        <translation>Ergebnisse und Journal werden neben das Manifest geschrieben: %1</translation>
+    </message>
+    <message>
+        <source>&amp;Run %1 entries</source>
+        <translation>%1 Einträge a&amp;usführen</translation>
+    </message>
+    <message>
+        <source>Validating…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <source>&amp;Run %1 entries · %2 blocked</source>
+        <translation>%1 Einträge a&amp;usführen · %2 blockiert</translation>
+    </message>
+    <message>
+        <source>Every entry is blocked; fix the manifest or the options.</source>
+        <translation>Jeder Eintrag ist blockiert; korrigieren Sie das Manifest oder die Optionen.</translation>
+    </message>
+    <message>
+        <source>Blocked entries stop the batch before it starts: fix them, or turn on Continue on error to run the other %1.</source>
+        <translation>Blockierte Einträge halten den Stapel vor dem Start an: Korrigieren Sie sie oder schalten Sie „Bei Fehlern fortfahren“ ein, um die übrigen %1 auszuführen.</translation>
+    </message>
+    <message>
+        <source>%1 of %2 shown</source>
+        <translation>%1 von %2 angezeigt</translation>
+    </message>
+    <message>
+        <source>A manifest of the selected item was built from the Archive page: it goes to &amp;lt;restore root&amp;gt;/&amp;lt;repository&amp;gt;/&amp;lt;path&amp;gt;. Save it to keep it; a run saves it next to its results.</source>
+        <translation>Aus dem ausgewählten Eintrag der Archivseite wurde ein Manifest erstellt: Er wird nach &amp;lt;Wiederherstellungsordner&amp;gt;/&amp;lt;Repository&amp;gt;/&amp;lt;Pfad&amp;gt; geschrieben. Speichern Sie es, um es zu behalten; ein Lauf speichert es neben seinen Ergebnissen.</translation>
+    </message>
+    <message>
+        <source>A manifest of %1 selected items was built from the Archive page: each goes to &amp;lt;restore root&amp;gt;/&amp;lt;repository&amp;gt;/&amp;lt;path&amp;gt;. Save it to keep it; a run saves it next to its results.</source>
+        <translation>Aus %1 ausgewählten Einträgen der Archivseite wurde ein Manifest erstellt: Jeder wird nach &amp;lt;Wiederherstellungsordner&amp;gt;/&amp;lt;Repository&amp;gt;/&amp;lt;Pfad&amp;gt; geschrieben. Speichern Sie es, um es zu behalten; ein Lauf speichert es neben seinen Ergebnissen.</translation>
+    </message>
+    <message>
+        <source>(built from 1 selected item, not saved)</source>
+        <translation>(aus 1 ausgewählten Eintrag erstellt, nicht gespeichert)</translation>
+    </message>
+    <message>
+        <source>(built from %1 selected items, not saved)</source>
+        <translation>(aus %1 ausgewählten Einträgen erstellt, nicht gespeichert)</translation>
+    </message>
+    <message>
+        <source>%1 entries can be restored; 1 warning below.</source>
+        <translation>%1 Einträge können wiederhergestellt werden; 1 Warnung unten.</translation>
+    </message>
+    <message>
+        <source>%1 entries can be restored; %2 warnings below.</source>
+        <translation>%1 Einträge können wiederhergestellt werden; %2 Warnungen unten.</translation>
+    </message>
+    <message>
+        <source>Validation failed; Validate tries again.</source>
+        <translation>Die Prüfung ist fehlgeschlagen; „Prüfen“ versucht es erneut.</translation>
+    </message>
 </context>
 <context>
     <name>codex::ui::ConfigPage</name>
@@ -1178,6 +1860,26 @@
     <message>
         <source>Open a workspace (a folder holding .codex/)</source>
         <translation>Arbeitsbereich öffnen (ein Ordner mit .codex/)</translation>
+    </message>
+    <message>
+        <source>A batch is running</source>
+        <translation>Ein Stapel läuft</translation>
+    </message>
+    <message>
+        <source>A batch restore is still running. Cancel it? Items being restored are finished or rolled back, nothing is left half-written, and the run can be resumed from its journal later.</source>
+        <translation>Eine Stapel-Wiederherstellung läuft noch. Abbrechen? Laufende Einträge werden abgeschlossen oder zurückgenommen, nichts bleibt halb geschrieben, und der Lauf kann später aus seinem Journal fortgesetzt werden.</translation>
+    </message>
+    <message>
+        <source>Cancel the batch</source>
+        <translation>Stapel abbrechen</translation>
+    </message>
+    <message>
+        <source>Keep working</source>
+        <translation>Weiterarbeiten</translation>
+    </message>
+    <message>
+        <source>The batch has not stopped yet; try again in a moment.</source>
+        <translation>Der Stapel hat noch nicht angehalten; versuchen Sie es gleich noch einmal.</translation>
     </message>
 </context>
 <context>

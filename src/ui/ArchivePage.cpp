@@ -33,6 +33,8 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 namespace codex::ui {
 
 using namespace codex::archive;
@@ -196,6 +198,12 @@ ArchivePage::ArchivePage(QWidget *parent)
     m_restore->setObjectName(QStringLiteral("restoreButton"));
     m_restore->setEnabled(false);
     actions->addWidget(m_restore);
+    m_restoreBatch = new QPushButton(style()->standardIcon(QStyle::SP_FileDialogListView), tr("Restore as &batch…"), left);
+    m_restoreBatch->setObjectName(QStringLiteral("restoreBatchButton"));
+    m_restoreBatch->setToolTip(tr("Build a batch manifest of the selected items on the Batch page: validate, run with "
+                                  "several workers, resume, and keep a results file."));
+    m_restoreBatch->setEnabled(false);
+    actions->addWidget(m_restoreBatch);
     ll->addLayout(actions);
     auto *right = new QSplitter(Qt::Vertical, split);
     m_detail = new QTextBrowser(right);
@@ -301,6 +309,7 @@ ArchivePage::ArchivePage(QWidget *parent)
     connect(create, &QPushButton::clicked, this, [this] { openArchive(true); });
     connect(m_restore, &QPushButton::clicked, this, [this] { restoreSelected(); });
     connect(m_table, &QTableView::doubleClicked, this, [this] { restoreSelected(); });
+    connect(m_restoreBatch, &QPushButton::clicked, this, [this] { restoreSelectedAsBatch(); });
     connect(m_health, &QFutureWatcher<HealthReport>::finished, this, [this] { showHealth(m_health->result()); });
     connect(m_evAction, &QComboBox::currentIndexChanged, this, [this] { m_evidenceFilter->setAction(m_evAction->currentData().toString()); });
     connect(m_evActor, &QLineEdit::textChanged, m_evidenceFilter, &EvidenceFilterModel::setActor);
@@ -447,6 +456,7 @@ void ArchivePage::applyFilter()
         f.restored = restored == QLatin1String("yes");
     m_model->setFilter(f);
     m_restore->setEnabled(false);
+    m_restoreBatch->setEnabled(false);
 }
 
 void ArchivePage::showTombstone(const QString &tombstone)
@@ -460,6 +470,7 @@ void ArchivePage::onSelectionChanged()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
     m_restore->setEnabled(!rows.isEmpty());
+    m_restoreBatch->setEnabled(!rows.isEmpty());
     m_restore->setText(rows.size() > 1 ? tr("Restore %1 items…").arg(rows.size()) : tr("Restore…"));
     if (rows.size() != 1)
         return;
@@ -532,14 +543,31 @@ QString ArchivePage::detailText() const
     return m_detail->toPlainText();
 }
 
-RestoreDialog *ArchivePage::restoreSelected()
+QList<ItemRow> ArchivePage::selectedItems() const
 {
-    if (!m_model || !m_table->selectionModel())
-        return nullptr;
     QList<ItemRow> items;
-    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
+    if (!m_model || !m_table->selectionModel())
+        return items;
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const QModelIndex &i : std::as_const(rows))
         if (const auto row = m_model->rowAt(i.row()))
             items.append(*row);
+    return items;
+}
+
+bool ArchivePage::restoreSelectedAsBatch()
+{
+    const QList<ItemRow> items = selectedItems();
+    if (items.isEmpty())
+        return false;
+    Q_EMIT restoreAsBatchRequested(items);
+    return true;
+}
+
+RestoreDialog *ArchivePage::restoreSelected()
+{
+    const QList<ItemRow> items = selectedItems();
     if (items.isEmpty())
         return nullptr;
     auto *dialog = new RestoreDialog(m_location, items, m_evidencePath,

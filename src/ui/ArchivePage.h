@@ -52,12 +52,19 @@ public:
     const archive::ArchiveLocation &location() const { return m_location; }
     /// Opens the restore dialog for the selected rows (non-modal; returned for tests).
     RestoreDialog *restoreSelected();
+    /// Hands the selected rows to the Batch page (restoreAsBatchRequested); false when nothing is selected.
+    bool restoreSelectedAsBatch();
     /// Shows only this tombstone in the table (what a click in the evidence log does).
     void showTombstone(const QString &tombstone);
     void runHealthCheck();
     QString detailText() const;
 
+Q_SIGNALS:
+    /// "Restore as batch…": the selected items (tombstone, repo, path…) for a manifest built in memory.
+    void restoreAsBatchRequested(const QList<codex::archive::ItemRow> &items);
+
 private:
+    QList<archive::ItemRow> selectedItems() const;
     void openArchive(bool create);
     void applyFilter();
     void onSelectionChanged();
@@ -97,6 +104,7 @@ private:
     QTextBrowser *m_detail;
     QPlainTextEdit *m_preview;
     QPushButton *m_restore;
+    QPushButton *m_restoreBatch;
     QLabel *m_healthLabel;
     QTableView *m_evidenceView;
     QComboBox *m_evAction;

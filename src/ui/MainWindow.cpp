@@ -2,6 +2,7 @@
 
 #include "common/Log.h"
 #include "ui/ArchivePage.h"
+#include "ui/BatchPage.h"
 #include "ui/ConfigPage.h"
 
 #include <QApplication>
@@ -12,6 +13,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -68,6 +70,16 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     addPage(m_config);
     m_archive = new ArchivePage(m_stack);
     addPage(m_archive);
+    m_batch = new BatchPage(m_stack);
+    addPage(m_batch);
+    connect(m_archive, &ArchivePage::restoreAsBatchRequested, this, [this](const QList<archive::ItemRow> &rows) {
+        QList<BatchPage::SelectedItem> items;
+        items.reserve(rows.size());
+        for (const archive::ItemRow &r : rows)
+            items.append({r.tombstoneId, r.repo, r.path});
+        showPage(int(m_pages.indexOf(m_batch)));
+        m_batch->buildFromSelection(items);
+    });
     connect(m_nav, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
     resize(1280, 800);
@@ -104,8 +116,32 @@ void MainWindow::openWorkspace(const QString &folder)
         p->setWorkspace(m_workspace);
 }
 
+bool MainWindow::confirmStopBatch()
+{
+    if (!m_batch->isRunning())
+        return true;
+    showPage(int(m_pages.indexOf(m_batch)));
+    QMessageBox box(QMessageBox::Question, tr("A batch is running"),
+                    tr("A batch restore is still running. Cancel it? Items being restored are finished or rolled back, "
+                       "nothing is left half-written, and the run can be resumed from its journal later."),
+                    QMessageBox::NoButton, this);
+    QPushButton *stop = box.addButton(tr("Cancel the batch"), QMessageBox::DestructiveRole);
+    QPushButton *keep = box.addButton(tr("Keep working"), QMessageBox::RejectRole);
+    box.setDefaultButton(keep);
+    box.exec();
+    if (box.clickedButton() != stop)
+        return false;
+    if (!m_batch->cancelAndWait()) {
+        QMessageBox::warning(this, tr("A batch is running"), tr("The batch has not stopped yet; try again in a moment."));
+        return false;
+    }
+    return true;
+}
+
 bool MainWindow::confirmDiscard()
 {
+    if (!confirmStopBatch())
+        return false;
     for (Page *p : m_pages)
         if (p->hasUnsavedChanges())
             return QMessageBox::question(this, tr("Unsaved changes"),

@@ -13,6 +13,7 @@ namespace codex::ui {
 class Page;
 class ConfigPage;
 class ArchivePage;
+class BatchPage;
 
 /// The main window: a navigation list of the pages that work, the page, and a status bar with
 /// the workspace and the effective archive backend. It only hosts pages.
@@ -25,6 +26,7 @@ public:
     const Workspace &workspace() const { return m_workspace; }
     ConfigPage *configPage() const { return m_config; }
     ArchivePage *archivePage() const { return m_archive; }
+    BatchPage *batchPage() const { return m_batch; }
     QListWidget *navigation() const { return m_nav; }
     void showPage(int index);
 
@@ -38,6 +40,8 @@ private:
     void addPage(Page *page);
     void chooseWorkspace();
     bool confirmDiscard();
+    /// A batch still running: ask whether to cancel it (and wait until it has stopped) or keep working.
+    bool confirmStopBatch();
 
     Workspace m_workspace;
     QListWidget *m_nav;
@@ -45,6 +49,7 @@ private:
     QList<Page *> m_pages;
     ConfigPage *m_config;
     ArchivePage *m_archive;
+    BatchPage *m_batch;
     QLabel *m_workspaceLabel;
     QLabel *m_backendLabel;
     QLabel *m_badge;

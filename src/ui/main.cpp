@@ -65,7 +65,7 @@ int main(int argc, char **argv)
                       QStringLiteral("Workspace folder holding .codex/ (default: the current folder when it has "
                                      ".codex/, else the last one used)."),
                       QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config or archive."), QStringLiteral("PAGE")});
+    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive or batch."), QStringLiteral("PAGE")});
     parser.addOption({QStringLiteral("lang"), QStringLiteral("User interface language (e.g. de, en)."), QStringLiteral("LANG")});
     parser.process(app);
 
@@ -99,6 +99,8 @@ int main(int argc, char **argv)
                                                                : qEnvironmentVariable("CODEX_ADMIN_START_PAGE");
     if (page == QLatin1String("archive") || page == QLatin1String("1"))
         window.showPage(1);
+    else if (page == QLatin1String("batch") || page == QLatin1String("2"))
+        window.showPage(2);
     window.show();
     // For documentation and visual checks: grab the window once it has settled, then quit.
     const QString shot = qEnvironmentVariable("CODEX_ADMIN_SCREENSHOT");
