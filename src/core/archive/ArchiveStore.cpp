@@ -19,6 +19,7 @@
 #include <QSqlQuery>
 #include <QThread>
 #include <QUuid>
+#include <QWaitCondition>
 #include <QVariant>
 
 #include <sqlite3.h>
@@ -54,6 +55,38 @@ QMutex *sqliteWriteMutex(const QString &path)
     if (!m)
         m = new QMutex;
     return m;
+}
+
+/// A restore to record (group commit, below).
+struct MarkRequest {
+    QString itemId;
+    QString actor;
+    QJsonObject context;
+    bool done = false;  ///< set by the leader, under the group's mutex
+    bool ok = false;
+    ArchiveError error;
+};
+
+/// Group commit on one SQLite file: restores that finish at the same moment on several threads
+/// share one write transaction instead of queueing for one commit each. The first caller leads:
+/// it takes everything queued, writes it on its own connection, and hands every caller its own
+/// result; the others wait meanwhile (and queue up for the leader's next round).
+struct CommitGroup {
+    QMutex mutex;
+    QWaitCondition finished;
+    QList<MarkRequest *> queue;
+    bool leading = false;
+};
+
+CommitGroup *sqliteCommitGroup(const QString &path)
+{
+    static QMutex guard;
+    static QHash<QString, CommitGroup *> groups;  // never freed: one per archive file per process
+    QMutexLocker lock(&guard);
+    CommitGroup *&g = groups[path];
+    if (!g)
+        g = new CommitGroup;
+    return g;
 }
 
 bool setError(ArchiveError *error, Kind kind, const QString &message)
@@ -251,9 +284,120 @@ struct ArchiveStore::Private {
 
     void disconnect()
     {
+        prepared.clear();  // statements belong to the connection
         if (db.isValid() && db.isOpen())
             db.close();
         connected = false;
+    }
+
+    /// Statements run once per restored item, prepared once per connection.
+    QHash<QString, QSqlQuery> prepared;
+
+    /// Like run(), with the statement prepared once and reused. The caller finish()es a SELECT.
+    QSqlQuery *runPrepared(const QString &sql, const QVariantList &binds, const QString &what)
+    {
+        lastWhat = what;
+        auto it = prepared.find(sql);
+        if (it == prepared.end()) {
+            QSqlQuery q(db);
+            q.setForwardOnly(true);
+            if (!q.prepare(sql)) {
+                lastError = q.lastError();
+                return nullptr;
+            }
+            it = prepared.insert(sql, q);
+        }
+        QSqlQuery &q = *it;
+        for (int i = 0; i < binds.size(); ++i)
+            q.bindValue(i, binds.at(i));
+        if (!q.exec()) {
+            lastError = q.lastError();
+            q.finish();
+            return nullptr;
+        }
+        return &q;
+    }
+
+    /// The two statements of a restore (restored_at, RESTORE event) inside an open transaction.
+    bool writeMark(const QString &itemId, const QString &actor, const QJsonObject &context, ArchiveError *error)
+    {
+        const QString now = nowIso();
+        QSqlQuery *q = runPrepared(QStringLiteral("UPDATE item SET restored_at = %1 WHERE id = ?")
+                                       .arg(tsPlaceholder(QStringLiteral("item.restored_at"))),
+                                   {tsWrite(now, QStringLiteral("item.restored_at")), itemId},
+                                   QStringLiteral("recording the restore"));
+        if (!q)
+            return report(error);
+        if (q->numRowsAffected() == 0)
+            return setError(error, Kind::TombstoneNotFound, QStringLiteral("Item not found: %1").arg(itemId));
+        q = runPrepared(QStringLiteral("INSERT INTO event (id, item_id, action, actor, context, created_at) "
+                                       "VALUES (?, ?, 'RESTORE', ?, ?, %1)")
+                            .arg(tsPlaceholder(QStringLiteral("event.created_at"))),
+                        {newUuid(), itemId, actor, pythonJson(context), tsWrite(now, QStringLiteral("event.created_at"))},
+                        QStringLiteral("recording the RESTORE event"));
+        return q || report(error);
+    }
+
+    /// One transaction for the marks (taking the process-wide SQLite write lock).
+    bool writeMarks(const QList<MarkRequest *> &marks, ArchiveError *error)
+    {
+        std::optional<QMutexLocker<QMutex>> writeLock;
+        if (isSqlite())
+            writeLock.emplace(sqliteWriteMutex(loc.sqlitePath));
+        if (!begin(error))
+            return false;
+        for (MarkRequest *m : marks)
+            if (!writeMark(m->itemId, m->actor, m->context, error)) {
+                const ArchiveError failed = error ? *error : ArchiveError{};
+                rollback();
+                if (error)
+                    *error = failed;
+                return false;
+            }
+        return commit(error);
+    }
+
+    /// Group commit (see CommitGroup): returns this caller's own result.
+    bool markGrouped(MarkRequest &me, ArchiveError *error)
+    {
+        CommitGroup &g = *sqliteCommitGroup(loc.sqlitePath);
+        QMutexLocker lock(&g.mutex);
+        g.queue.append(&me);
+        while (!me.done) {
+            if (g.leading) {
+                g.finished.wait(&g.mutex);
+                continue;
+            }
+            g.leading = true;
+            QList<MarkRequest *> batch;
+            batch.swap(g.queue);
+            lock.unlock();
+            ArchiveError groupError;
+            QList<std::pair<bool, ArchiveError>> results;
+            if (writeMarks(batch, &groupError)) {
+                results.fill({true, ArchiveError{}}, batch.size());
+            } else if (batch.size() == 1) {
+                results.append({false, groupError});
+            } else {
+                // One bad item must not fail the others: each alone, in its own transaction.
+                for (MarkRequest *m : std::as_const(batch)) {
+                    ArchiveError one;
+                    const bool ok = writeMarks({m}, &one);
+                    results.append({ok, one});
+                }
+            }
+            lock.relock();
+            for (qsizetype i = 0; i < batch.size(); ++i) {
+                batch[i]->ok = results[i].first;
+                batch[i]->error = results[i].second;
+                batch[i]->done = true;
+            }
+            g.leading = false;
+            g.finished.wakeAll();
+        }
+        if (!me.ok && error)
+            *error = me.error;
+        return me.ok;
     }
 
     bool connect(ArchiveError *error)
@@ -1276,35 +1420,13 @@ bool ArchiveStore::markRestoredOnce(const QString &itemId, const QString &actor,
         return false;
     if (d->uuidColumn(QStringLiteral("item.id")) && QUuid::fromString(itemId).isNull())
         return setError(error, Kind::TombstoneNotFound, QStringLiteral("Item not found: %1").arg(itemId));
-    const QString now = nowIso();
-    std::optional<QMutexLocker<QMutex>> writeLock;
+    MarkRequest mark;
+    mark.itemId = itemId;
+    mark.actor = actor;
+    mark.context = context;
     if (d->isSqlite())
-        writeLock.emplace(sqliteWriteMutex(d->loc.sqlitePath));
-    if (!d->begin(error))
-        return false;
-    {
-        QSqlQuery q(d->db);
-        if (!d->run(q,
-                    QStringLiteral("UPDATE item SET restored_at = %1 WHERE id = ?")
-                        .arg(d->tsPlaceholder(QStringLiteral("item.restored_at"))),
-                    {d->tsWrite(now, QStringLiteral("item.restored_at")), itemId}, QStringLiteral("recording the restore")))
-            return d->abort(error);
-        if (q.numRowsAffected() == 0) {
-            d->rollback();
-            return setError(error, Kind::TombstoneNotFound, QStringLiteral("Item not found: %1").arg(itemId));
-        }
-    }
-    {
-        QSqlQuery q(d->db);
-        if (!d->run(q,
-                    QStringLiteral("INSERT INTO event (id, item_id, action, actor, context, created_at) "
-                                   "VALUES (?, ?, 'RESTORE', ?, ?, %1)")
-                        .arg(d->tsPlaceholder(QStringLiteral("event.created_at"))),
-                    {newUuid(), itemId, actor, pythonJson(context), d->tsWrite(now, QStringLiteral("event.created_at"))},
-                    QStringLiteral("recording the RESTORE event")))
-            return d->abort(error);
-    }
-    return d->commit(error);
+        return d->markGrouped(mark, error);
+    return d->writeMarks({&mark}, error);
 }
 
 std::optional<QString> ArchiveStore::store(const StoreRequest &request, ArchiveError *error)
