@@ -39,4 +39,5 @@ namespace cli {
 constexpr int kUsageError = 2;
 int runConfig(CliContext &ctx);
 int runArchive(CliContext &ctx, const QString &command);  ///< health-check, list, show, restore, evidence
+int runBatch(CliContext &ctx);  ///< batch-restore
 }  // namespace cli

@@ -21,6 +21,11 @@ const char *kUsage =
     "  show TOMBSTONE   Everything about one item (JSON)\n"
     "  restore TOMBSTONE OUTPUT --by ACTOR [--overwrite|--rename]\n"
     "                   Decompress, verify sha256, write atomically, record RESTORE evidence\n"
+    "  batch-restore MANIFEST --by ACTOR [--continue-on-error] [--concurrency N] [--resume JOURNAL]\n"
+    "                [--results PATH] [--restore-root DIR] [--allow-outside-root] [--overwrite|--rename]\n"
+    "                [--dry-run] [--json]\n"
+    "                   Restore every entry of a JSON/CSV manifest: validated first, in parallel,\n"
+    "                   resumable after Ctrl-C or a crash, results file + BATCH_RESTORE evidence\n"
     "  evidence         Print the evidence log [--action A] [--actor X] [--tombstone T] [--json]\n"
     "\n"
     "Every command takes --workspace DIR (default: the current folder) and --help.\n";
@@ -52,6 +57,8 @@ int main(int argc, char **argv)
     CliContext ctx{args, out, err};
     if (command == QLatin1String("config"))
         return cli::runConfig(ctx);
+    if (command == QLatin1String("batch-restore"))
+        return cli::runBatch(ctx);
     for (const char *archive : {"health-check", "list", "show", "restore", "evidence"})
         if (command == QLatin1String(archive))
             return cli::runArchive(ctx, command);
