@@ -2,6 +2,7 @@
 
 #include "archive/ArchiveSchema.h"
 #include "archive/BlobCodec.h"
+#include "common/PythonJson.h"
 #include "common/Url.h"
 
 #include <QDateTime>
@@ -118,50 +119,6 @@ QString newUuid()
 
 // ---- JSON exactly as Python's json.dumps(obj, sort_keys=True, separators=(",", ":")) -------
 
-void appendPythonJsonString(QByteArray &out, const QString &s)
-{
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (const QChar c : s) {
-        const ushort u = c.unicode();
-        switch (u) {
-        case '"':
-            out += "\\\"";
-            continue;
-        case '\\':
-            out += "\\\\";
-            continue;
-        case '\n':
-            out += "\\n";
-            continue;
-        case '\r':
-            out += "\\r";
-            continue;
-        case '\t':
-            out += "\\t";
-            continue;
-        case '\b':
-            out += "\\b";
-            continue;
-        case '\f':
-            out += "\\f";
-            continue;
-        default:
-            break;
-        }
-        if (u < 0x20 || u > 0x7e) {
-            // ensure_ascii: every non-ASCII UTF-16 unit (surrogates included) as \uXXXX
-            out += "\\u";
-            out += hex[(u >> 12) & 0xf];
-            out += hex[(u >> 8) & 0xf];
-            out += hex[(u >> 4) & 0xf];
-            out += hex[u & 0xf];
-        } else {
-            out += char(u);
-        }
-    }
-    out += '"';
-}
 
 void appendPythonJson(QByteArray &out, const QJsonValue &v)
 {
@@ -182,7 +139,7 @@ void appendPythonJson(QByteArray &out, const QJsonValue &v)
         return;
     }
     case QJsonValue::String:
-        appendPythonJsonString(out, v.toString());
+        pyjson::appendString(out, v.toString());
         return;
     case QJsonValue::Array: {
         out += '[';
@@ -205,7 +162,7 @@ void appendPythonJson(QByteArray &out, const QJsonValue &v)
             if (!first)
                 out += ',';
             first = false;
-            appendPythonJsonString(out, k);
+            pyjson::appendString(out, k);
             out += ':';
             appendPythonJson(out, o.value(k));
         }

@@ -1,5 +1,6 @@
 #include "batch/BatchResults.h"
 
+#include "common/PythonJson.h"
 #include "evidence/EvidenceLog.h"
 
 #include <QCborMap>
@@ -23,49 +24,6 @@ struct JValue {
     std::variant<qint64, bool, QString, JObject, JArray> v;
 };
 
-void appendString(QByteArray &out, const QString &s)
-{
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (const QChar c : s) {
-        const ushort u = c.unicode();
-        switch (u) {
-        case '"':
-            out += "\\\"";
-            continue;
-        case '\\':
-            out += "\\\\";
-            continue;
-        case '\n':
-            out += "\\n";
-            continue;
-        case '\r':
-            out += "\\r";
-            continue;
-        case '\t':
-            out += "\\t";
-            continue;
-        case '\b':
-            out += "\\b";
-            continue;
-        case '\f':
-            out += "\\f";
-            continue;
-        default:
-            break;
-        }
-        if (u < 0x20 || u > 0x7e) {
-            out += "\\u";
-            out += hex[(u >> 12) & 0xf];
-            out += hex[(u >> 8) & 0xf];
-            out += hex[(u >> 4) & 0xf];
-            out += hex[u & 0xf];
-        } else {
-            out += char(u);
-        }
-    }
-    out += '"';
-}
 
 void writeJson(QByteArray &out, const JValue &value, int depth)
 {
@@ -76,7 +34,7 @@ void writeJson(QByteArray &out, const JValue &value, int depth)
     } else if (const auto *b = std::get_if<bool>(&value.v)) {
         out += *b ? "true" : "false";
     } else if (const auto *s = std::get_if<QString>(&value.v)) {
-        appendString(out, *s);
+        pyjson::appendString(out, *s);
     } else if (const auto *o = std::get_if<JObject>(&value.v)) {
         if (o->empty()) {
             out += "{}";
@@ -85,7 +43,7 @@ void writeJson(QByteArray &out, const JValue &value, int depth)
         out += "{\n";
         for (size_t k = 0; k < o->size(); ++k) {
             out += indent;
-            appendString(out, QLatin1String((*o)[k].first));
+            pyjson::appendString(out, QLatin1String((*o)[k].first));
             out += ": ";
             writeJson(out, (*o)[k].second, depth + 1);
             out += k + 1 < o->size() ? ",\n" : "\n";

@@ -1,5 +1,7 @@
 #include "evidence/EvidenceLog.h"
 
+#include "common/PythonJson.h"
+
 #include <QCborArray>
 #include <QCborValue>
 #include <QDir>
@@ -31,52 +33,6 @@ namespace codex::evidence {
 namespace {
 
 // --- Python json.dumps, ensure_ascii=True --------------------------------------------------
-
-void appendEscapedString(QByteArray &out, const QString &s)
-{
-    static const char hex[] = "0123456789abcdef";
-    out.append('"');
-    const char16_t *p = reinterpret_cast<const char16_t *>(s.utf16());
-    const qsizetype n = s.size();
-    for (qsizetype i = 0; i < n; ++i) {
-        const char16_t c = p[i];
-        switch (c) {
-        case u'"':
-            out.append("\\\"", 2);
-            continue;
-        case u'\\':
-            out.append("\\\\", 2);
-            continue;
-        case u'\n':
-            out.append("\\n", 2);
-            continue;
-        case u'\r':
-            out.append("\\r", 2);
-            continue;
-        case u'\t':
-            out.append("\\t", 2);
-            continue;
-        case u'\b':
-            out.append("\\b", 2);
-            continue;
-        case u'\f':
-            out.append("\\f", 2);
-            continue;
-        default:
-            break;
-        }
-        if (c >= 0x20 && c <= 0x7e) {
-            out.append(char(c));
-        } else {
-            // Everything outside printable ASCII (controls, DEL, non-ASCII) as \uXXXX with
-            // lowercase hex. QString is UTF-16, so characters beyond the BMP come out as the
-            // surrogate pair Python writes, and a lone surrogate as itself, like Python.
-            const char esc[6] = {'\\', 'u', hex[(c >> 12) & 0xf], hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf]};
-            out.append(esc, 6);
-        }
-    }
-    out.append('"');
-}
 
 // Python's float.__repr__ (repr style "short"): the shortest digits that round-trip; fixed
 // notation when the decimal exponent (dtoa's decpt) is in (-4, 16], otherwise d[.ddd]e±XX.
@@ -194,7 +150,7 @@ void appendMap(QByteArray &out, const QCborMap &map)
         if (!first)
             out.append(',');
         first = false;
-        appendEscapedString(out, key);
+        pyjson::appendString(out, key);
         out.append(':');
         appendValue(out, value);
     }
@@ -211,7 +167,7 @@ void appendValue(QByteArray &out, const QCborValue &v)
         appendPythonFloat(out, v.toDouble());
         return;
     case QCborValue::String:
-        appendEscapedString(out, v.toString());
+        pyjson::appendString(out, v.toString());
         return;
     case QCborValue::True:
         out.append("true");
