@@ -18,64 +18,6 @@ using namespace codex::archive;
 
 namespace {
 
-struct Opened {
-    ConfigOptions options;
-    ArchiveLocation location;
-};
-
-/// The archive named by the effective configuration, as the reference tools find it.
-std::optional<Opened> locate(CliContext &ctx, const QCommandLineParser &parser, int *code)
-{
-    auto opts = ctx.readConfigOptions(parser, code);
-    if (!opts)
-        return std::nullopt;
-    if (!opts->profile->isArchive()) {
-        *code = ctx.fail(QStringLiteral("profile %1 is not an archive profile (use a or b)").arg(opts->profile->id), cli::kUsageError);
-        return std::nullopt;
-    }
-    const config::ResolvedConfig rc = config::ConfigResolver::resolve(*opts->profile, opts->inputs);
-    for (const config::ConfigIssue &i : rc.issues)
-        if (i.severity == config::Severity::Error) {
-            *code = ctx.fail(QStringLiteral("invalid configuration: %1").arg(redactSecrets(i.message)));
-            return std::nullopt;
-        }
-    ArchiveError error;
-    auto location = ArchiveLocation::fromConfig(rc, opts->inputs.workspace, &error);
-    if (!location) {
-        *code = ctx.fail(error.message);
-        return std::nullopt;
-    }
-    return Opened{*opts, *location};
-}
-
-std::unique_ptr<ArchiveStore> open(CliContext &ctx, const Opened &where, bool create, int *code, QString *why = nullptr)
-{
-    ArchiveError error;
-    // The embedded default is created on first use, like the reference; any other missing
-    // file is reported, never created behind the admin's back. ArchiveStore::open gives a file
-    // it creates the reference schema; an existing database is never altered by a command that
-    // only reads it (a file with tables missing is reported, not "repaired").
-    const auto mode = where.location.isDefaultSqlite || create ? ArchiveStore::OpenMode::CreateIfMissing
-                                                               : ArchiveStore::OpenMode::ExistingOnly;
-    auto fail = [&](const QString &message) {
-        if (why)
-            *why = message;
-        *code = ctx.fail(message);
-        return nullptr;
-    };
-    auto store = ArchiveStore::open(where.location, mode, &error);
-    if (!store)
-        return fail(error.kind == ArchiveError::Kind::NotFound
-                        ? QStringLiteral("%1 (run 'codex-adminctl list --create' to create it with the reference schema)").arg(error.message)
-                        : error.message);
-    const QStringList missing = store->missingTables(&error);
-    if (error || !missing.isEmpty())
-        return fail(error ? error.message
-                          : QStringLiteral("%1 is not a codex archive: table(s) %2 missing")
-                                .arg(where.location.redactedUrl, missing.join(QStringLiteral(", "))));
-    return store;
-}
-
 bool parseParser(CliContext &ctx, QCommandLineParser &parser, const QString &description, int *code)
 {
     CliContext::addConfigOptions(parser);
@@ -134,7 +76,7 @@ int healthCheck(CliContext &ctx)
     int code = 0;
     if (!parseParser(ctx, parser, QStringLiteral("Check that the archive is reachable and has the reference schema."), &code))
         return code;
-    auto where = locate(ctx, parser, &code);
+    auto where = ctx.locateArchive(parser, &code);
     if (!where)
         return code;
     const HealthReport report = HealthCheck::run(where->location);
@@ -209,10 +151,10 @@ int list(CliContext &ctx)
     if (!limitOk || limit < 0 || !offsetOk || offset < 0)
         return ctx.fail(QStringLiteral("--limit and --offset expect non-negative numbers"), cli::kUsageError);
 
-    auto where = locate(ctx, parser, &code);
+    auto where = ctx.locateArchive(parser, &code);
     if (!where)
         return code;
-    auto store = open(ctx, *where, parser.isSet(QStringLiteral("create")), &code);
+    auto store = ctx.openArchive(where->location, parser.isSet(QStringLiteral("create")), &code);
     if (!store)
         return code;
     ArchiveError error;
@@ -256,10 +198,10 @@ int show(CliContext &ctx)
         return code;
     if (parser.positionalArguments().size() != 1)
         return ctx.fail(QStringLiteral("show needs one TOMBSTONE"), cli::kUsageError);
-    auto where = locate(ctx, parser, &code);
+    auto where = ctx.locateArchive(parser, &code);
     if (!where)
         return code;
-    auto store = open(ctx, *where, false, &code);
+    auto store = ctx.openArchive(where->location, false, &code);
     if (!store)
         return code;
     ArchiveError error;
@@ -315,12 +257,12 @@ int restore(CliContext &ctx)
         return ctx.fail(QStringLiteral("restore needs --by ACTOR (it is recorded in the evidence log)"), cli::kUsageError);
     if (parser.isSet(QStringLiteral("overwrite")) && parser.isSet(QStringLiteral("rename")))
         return ctx.fail(QStringLiteral("--overwrite and --rename exclude each other"), cli::kUsageError);
-    auto where = locate(ctx, parser, &code);
+    auto where = ctx.locateArchive(parser, &code);
     if (!where)
         return code;
     evidence::EvidenceLog log(evidence::EvidenceLog::defaultPath(where->options.inputs.workspace, where->options.inputs.environment));
     QString why;
-    auto store = open(ctx, *where, false, &code, &why);
+    auto store = ctx.openArchive(where->location, false, &code, &why);
     if (!store) {
         // Like the reference: a restore that cannot reach the archive is a RESTORE_FAIL too.
         QString evError;

@@ -238,61 +238,6 @@ private:
     bool m_lineOpen = false;
 };
 
-// ---- the archive, as every archive command finds it --------------------------------------------
-
-struct Located {
-    ConfigOptions options;
-    config::ResolvedConfig config;
-    ArchiveLocation location;
-};
-
-std::optional<Located> locate(CliContext &ctx, const QCommandLineParser &parser, int *code)
-{
-    auto opts = ctx.readConfigOptions(parser, code);
-    if (!opts)
-        return std::nullopt;
-    if (!opts->profile->isArchive()) {
-        *code = ctx.fail(QStringLiteral("profile %1 is not an archive profile (use a or b)").arg(opts->profile->id), cli::kUsageError);
-        return std::nullopt;
-    }
-    config::ResolvedConfig rc = config::ConfigResolver::resolve(*opts->profile, opts->inputs);
-    for (const config::ConfigIssue &i : rc.issues)
-        if (i.severity == config::Severity::Error) {
-            *code = ctx.fail(QStringLiteral("invalid configuration: %1").arg(redactSecrets(i.message)));
-            return std::nullopt;
-        }
-    ArchiveError error;
-    auto location = ArchiveLocation::fromConfig(rc, opts->inputs.workspace, &error);
-    if (!location) {
-        *code = ctx.fail(error.message);
-        return std::nullopt;
-    }
-    return Located{*opts, rc, *location};
-}
-
-/// Opens the archive once on this thread before any work starts, so that an unreachable or
-/// wrong database is one clear error, not one RESTORE_FAIL per entry.
-bool checkArchive(CliContext &ctx, const ArchiveLocation &location, int *code)
-{
-    ArchiveError error;
-    const auto mode = location.isDefaultSqlite ? ArchiveStore::OpenMode::CreateIfMissing : ArchiveStore::OpenMode::ExistingOnly;
-    auto store = ArchiveStore::open(location, mode, &error);
-    if (!store) {
-        *code = ctx.fail(error.kind == ArchiveError::Kind::NotFound
-                             ? QStringLiteral("%1 (run 'codex-adminctl list --create' to create it with the reference schema)").arg(error.message)
-                             : redactSecrets(error.message));
-        return false;
-    }
-    const QStringList missing = store->missingTables(&error);
-    if (error || !missing.isEmpty()) {
-        *code = ctx.fail(error ? redactSecrets(error.message)
-                               : QStringLiteral("%1 is not a codex archive: table(s) %2 missing")
-                                     .arg(location.redactedUrl, missing.join(QStringLiteral(", "))));
-        return false;
-    }
-    return true;
-}
-
 QString absoluteIn(const QString &workspace, const QString &path)
 {
     return path.isEmpty() ? QString() : QDir::cleanPath(QDir(workspace).absoluteFilePath(path));
@@ -411,7 +356,7 @@ int batchRestore(CliContext &ctx)
         return ctx.fail(QStringLiteral("--dry-run and --resume exclude each other"), cli::kUsageError);
 
     int code = 0;
-    auto where = locate(ctx, parser, &code);
+    auto where = ctx.locateArchive(parser, &code);
     if (!where)
         return code;
     const QString workspace = where->options.inputs.workspace;
@@ -461,7 +406,9 @@ int batchRestore(CliContext &ctx)
         // Whether it belongs to this manifest is checked by the runner (sha256 of the manifest).
     }
 
-    if (!checkArchive(ctx, where->location, &code))
+    // Opened once here before any work starts, so that an unreachable or wrong database is one
+    // clear error, not one RESTORE_FAIL per entry.
+    if (!ctx.openArchive(where->location, false, &code))
         return code;
 
     // 3. Validate, run, report.

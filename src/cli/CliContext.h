@@ -1,11 +1,13 @@
 #pragma once
 
+#include "archive/ArchiveLocation.h"
 #include "config/ConfigResolver.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
 #include <QTextStream>
 
+#include <memory>
 #include <optional>
 
 /// The configuration a command works from: the precedence profile and its inputs
@@ -17,6 +19,17 @@ struct ConfigOptions {
 
 /// What every codex-adminctl command shares: its arguments, output streams and the options
 /// every command takes (--workspace, --json).
+namespace codex::archive {
+class ArchiveStore;
+}
+
+/// The archive the effective configuration names, as the reference tools find it.
+struct LocatedArchive {
+    ConfigOptions options;
+    codex::config::ResolvedConfig config;
+    codex::archive::ArchiveLocation location;
+};
+
 struct CliContext {
     QStringList args;  ///< the command's own arguments, program name first ("codex-adminctl config show")
     QTextStream &out;
@@ -33,6 +46,14 @@ struct CliContext {
     static void addConfigOptions(QCommandLineParser &parser);
     /// Reads them; on a usage error prints it and sets *exitCode.
     std::optional<ConfigOptions> readConfigOptions(const QCommandLineParser &parser, int *exitCode);
+
+    /// The archive of the effective configuration (archive profiles only; an invalid
+    /// configuration or URL fails with a one-line message).
+    std::optional<LocatedArchive> locateArchive(const QCommandLineParser &parser, int *exitCode);
+    /// Opens it and checks the reference tables are there. The embedded default is created on
+    /// first use (and any file with `create`); *why receives the message printed on failure.
+    std::unique_ptr<codex::archive::ArchiveStore> openArchive(const codex::archive::ArchiveLocation &location, bool create,
+                                                              int *exitCode, QString *why = nullptr);
 };
 
 namespace cli {
