@@ -1,5 +1,6 @@
 #pragma once
-// What every benchmark prints first: the machine and the build the figures belong to.
+// What every benchmark prints first (the machine and the build the figures belong to), and the
+// process facts they measure (RSS, peak RSS).
 
 #include <QFile>
 #include <QString>
@@ -33,6 +34,27 @@ inline void printMachineHeader()
     std::printf("# build: NOT optimised (no NDEBUG): figures are pessimistic\n");
 #endif
     std::fflush(stdout);
+}
+
+/// A field of /proc/self/status in kB (VmRSS, VmHWM), -1 when unreadable.
+inline qint64 statusKb(const char *field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray key = QByteArray(field) + ':';
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith(key))
+            return line.mid(key.size()).trimmed().split(' ').value(0).toLongLong();
+    return -1;
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0), so a peak measured afterwards belongs to
+/// the phase that follows, not to what came before (e.g. generating the data).
+inline bool resetPeakRss()
+{
+    QFile f(QStringLiteral("/proc/self/clear_refs"));
+    return f.open(QIODevice::WriteOnly) && f.write("5") == 1;
 }
 
 }  // namespace benchutil

@@ -48,6 +48,8 @@
 
 using namespace codex::archive;
 using Clock = std::chrono::steady_clock;
+using benchutil::resetPeakRss;
+using benchutil::statusKb;
 
 namespace {
 
@@ -110,27 +112,6 @@ void note(const QString &text)
 {
     std::printf("# %s\n", qPrintable(text));
     std::fflush(stdout);
-}
-
-/// A field of /proc/self/status in kB (VmRSS, VmHWM), -1 when unreadable.
-qint64 statusKb(const char *field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray key = QByteArray(field) + ':';
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith(key))
-            return line.mid(key.size()).trimmed().split(' ').value(0).toLongLong();
-    return -1;
-}
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0), so the peak measured later is that of the
-/// browsing phase, not of generating the archive.
-bool resetPeakRss()
-{
-    QFile f(QStringLiteral("/proc/self/clear_refs"));
-    return f.open(QIODevice::WriteOnly) && f.write("5") == 1;
 }
 
 qint64 fileSize(const QString &path)

@@ -59,6 +59,8 @@
 using namespace codex;
 using namespace codex::archive;
 using namespace codex::batch;
+using benchutil::resetPeakRss;
+using benchutil::statusKb;
 
 namespace {
 
@@ -94,18 +96,6 @@ void below(const QString &name, double value, const char *unit, double target)
 {
     std::printf("%s: %.1f %s (target < %g %s, %s)\n", qPrintable(name), value, unit, target, unit, value < target ? "PASS" : "MISS");
     std::fflush(stdout);
-}
-
-qint64 statusKb(const char *field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray key = QByteArray(field) + ':';
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith(key))
-            return line.mid(key.size()).trimmed().split(' ').value(0).toLongLong();
-    return -1;
 }
 
 /// User + system CPU time of the whole process (finished threads included), ms.
@@ -157,12 +147,6 @@ public:
 private:
     QHash<QString, std::pair<qint64, qint64>> m_last, m_base;
 };
-
-bool resetPeakRss()
-{
-    QFile f(QStringLiteral("/proc/self/clear_refs"));
-    return f.open(QIODevice::WriteOnly) && f.write("5") == 1;
-}
 
 // ---- deterministic content -------------------------------------------------------------------
 
