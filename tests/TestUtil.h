@@ -29,6 +29,16 @@ inline void writeFile(const QString &path, const QByteArray &bytes)
     f.write(bytes);
 }
 
+/// The URL of a database server the CTest fixtures started (tests/fixtures/dbserver.sh writes it
+/// to the file the environment variable names); empty when the variable or the file is missing.
+inline QString serverUrl(const char *envVar)
+{
+    QFile f(qEnvironmentVariable(envVar));
+    if (f.fileName().isEmpty() || !f.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(f.readAll()).trimmed();
+}
+
 inline QString dataPath(const QString &relative)
 {
     return QStringLiteral(CODEXADMIN_TEST_DATA) + QLatin1Char('/') + relative;

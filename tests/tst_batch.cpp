@@ -38,17 +38,6 @@ using namespace codex::batch;
 
 namespace {
 
-QString serverUrl(const char *envVar)
-{
-    const QString file = qEnvironmentVariable(envVar);
-    if (file.isEmpty())
-        return {};
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QString::fromUtf8(f.readAll()).trimmed();
-}
-
 QString joinMessages(const QList<ManifestError> &errors)
 {
     QStringList out;
@@ -1138,7 +1127,7 @@ private Q_SLOTS:
 
     void postgresWithDroppedConnections()
     {
-        const QString url = serverUrl("CODEX_TEST_PG_URL_FILE");
+        const QString url = testutil::serverUrl("CODEX_TEST_PG_URL_FILE");
         QVERIFY2(!url.isEmpty(), "no PostgreSQL server: the CTest fixture must start it (no silent skip)");
         ArchiveError e;
         auto admin = ArchiveLocation::fromUrl(url, m_dir->path(), &e);

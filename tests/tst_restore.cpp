@@ -23,17 +23,6 @@ using namespace codex::archive;
 
 namespace {
 
-QString serverUrl(const char *envVar)
-{
-    const QString file = qEnvironmentVariable(envVar);
-    if (file.isEmpty())
-        return {};
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QString::fromUtf8(f.readAll()).trimmed();
-}
-
 RestoreRequest req(const QString &tombstone, const QString &output, const QString &actor,
                    ConflictPolicy conflict = ConflictPolicy::Refuse, const QString &evidencePath = {})
 {
@@ -108,7 +97,7 @@ private Q_SLOTS:
         if (backend == QLatin1String("sqlite"))
             url = QStringLiteral("sqlite:///./.codex/archive-%1.sqlite").arg(QTest::currentTestFunction());
         else
-            url = serverUrl(backend == QLatin1String("postgres") ? "CODEX_TEST_PG_URL_FILE" : "CODEX_TEST_MARIADB_URL_FILE");
+            url = testutil::serverUrl(backend == QLatin1String("postgres") ? "CODEX_TEST_PG_URL_FILE" : "CODEX_TEST_MARIADB_URL_FILE");
         QVERIFY2(!url.isEmpty(), qPrintable(QStringLiteral("no %1 server: the CTest fixture must start it (no silent skip)").arg(backend)));
         ArchiveError e;
         const auto location = ArchiveLocation::fromUrl(url, m_ws.path(), &e);
