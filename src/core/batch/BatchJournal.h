@@ -12,8 +12,9 @@
 
 namespace codex::batch {
 
-/// The resume journal of a run: JSON lines, appended with write() (no buffering in our process,
-/// so a SIGKILL loses at most the line being written; a torn last line is ignored on reading).
+/// The resume journal of a run: JSON lines (keys sorted, like the evidence log), appended with
+/// write() (no buffering in our process, so a SIGKILL loses at most the line being written; a
+/// torn last line is ignored on reading). The records carry these fields:
 ///  line 1: {"journal":"codex-admin batch","version":1,"manifest":PATH,"manifest_sha256":HEX,
 ///           "actor":A,"restore_root":R,"started":TS,"results":PATH}
 ///  then per finished item: {"i":INDEX,"status":"SUCCESS"|"FAILED","output":PATH,"sha256":HEX,
