@@ -7,6 +7,7 @@
 #include <QSysInfo>
 #include <QThread>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace benchutil {
@@ -35,6 +36,23 @@ inline void printMachineHeader()
 #endif
     std::fflush(stdout);
 }
+
+/// Deterministic pseudo-random numbers (splitmix64), so every run generates the same data.
+struct Rng {
+    quint64 s;
+    explicit Rng(quint64 seed) : s(seed) {}
+    quint64 next()
+    {
+        quint64 z = (s += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    int below(int n) { return int(next() % quint64(n)); }
+    double unit() { return double(next() >> 11) / double(1ULL << 53); }
+    /// Skewed pick: small indexes are much more frequent (a few repos/actors do most archiving).
+    int skewed(int n) { return std::min(n - 1, int(double(n) * unit() * unit())); }
+};
 
 /// A field of /proc/self/status in kB (VmRSS, VmHWM), -1 when unreadable.
 inline qint64 statusKb(const char *field)

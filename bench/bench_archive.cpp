@@ -49,6 +49,7 @@
 using namespace codex::archive;
 using Clock = std::chrono::steady_clock;
 using benchutil::resetPeakRss;
+using benchutil::Rng;
 using benchutil::statusKb;
 
 namespace {
@@ -127,22 +128,6 @@ void removeDatabaseFiles(const QString &path)
 }
 
 // ---- deterministic data -----------------------------------------------------------------------
-
-struct Rng {
-    quint64 s;
-    explicit Rng(quint64 seed) : s(seed) {}
-    quint64 next()  // splitmix64
-    {
-        quint64 z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    int below(int n) { return int(next() % quint64(n)); }
-    double unit() { return double(next() >> 11) / double(1ULL << 53); }
-    /// Skewed pick: small indexes are much more frequent (a few repos/actors do most archiving).
-    int skewed(int n) { return std::min(n - 1, int(double(n) * unit() * unit())); }
-};
 
 QString hex(Rng &rng, int digits)
 {

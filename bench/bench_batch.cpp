@@ -60,6 +60,7 @@ using namespace codex;
 using namespace codex::archive;
 using namespace codex::batch;
 using benchutil::resetPeakRss;
+using benchutil::Rng;
 using benchutil::statusKb;
 
 namespace {
@@ -149,21 +150,6 @@ private:
 };
 
 // ---- deterministic content -------------------------------------------------------------------
-
-struct Rng {
-    quint64 s;
-    explicit Rng(quint64 seed) : s(seed) {}
-    quint64 next()  // splitmix64
-    {
-        quint64 z = (s += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    int below(int n) { return int(next() % quint64(n)); }
-    double unit() { return double(next() >> 11) / double(1ULL << 53); }
-    int skewed(int n) { return std::min(n - 1, int(double(n) * unit() * unit())); }
-};
 
 /// A 20,000-word vocabulary (as bench_archive's wordsPayload).
 const std::vector<QByteArray> &vocabulary()
