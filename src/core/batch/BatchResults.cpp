@@ -1,12 +1,12 @@
 #include "batch/BatchResults.h"
 
+#include "common/AtomicFile.h"
 #include "common/PythonJson.h"
 #include "evidence/EvidenceLog.h"
 
 #include <QCborMap>
 #include <QDir>
 #include <QFileInfo>
-#include <QSaveFile>
 
 #include <variant>
 #include <vector>
@@ -166,24 +166,7 @@ bool BatchResults::write(const QString &path, const QByteArray &bytes, QString *
             *error = QStringLiteral("The results file %1 already exists; it is not replaced").arg(path);
         return false;
     }
-    if (!QDir().mkpath(info.absolutePath())) {
-        if (error)
-            *error = QStringLiteral("Cannot create the folder %1 for the results").arg(info.absolutePath());
-        return false;
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = QStringLiteral("Cannot write the results file %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    if (file.write(bytes) != bytes.size() || !file.commit()) {
-        if (error)
-            *error = QStringLiteral("Cannot write the results file %1: %2").arg(path, file.errorString());
-        file.cancelWriting();
-        return false;
-    }
-    return true;
+    return writeFileAtomically(path, bytes, error);
 }
 
 bool BatchResults::appendEvidence(const QString &evidencePath, const QString &actor, const QString &manifestPath,

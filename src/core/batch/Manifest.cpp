@@ -1,5 +1,7 @@
 #include "batch/Manifest.h"
 
+#include "common/AtomicFile.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -7,7 +9,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
-#include <QSaveFile>
 
 namespace codex::batch {
 
@@ -547,24 +548,7 @@ bool Manifest::save(const QString &path, QString *error) const
             e.resolvedOutput = resolveOutput(baseDir, e.output);
     copy.baseDir = QDir::cleanPath(info.absolutePath());
     const QByteArray bytes = copy.serialize(f);
-    if (!QDir().mkpath(info.absolutePath())) {
-        if (error)
-            *error = QStringLiteral("Cannot create the folder %1").arg(info.absolutePath());
-        return false;
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = QStringLiteral("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    if (file.write(bytes) != bytes.size() || !file.commit()) {
-        if (error)
-            *error = QStringLiteral("Cannot write %1: %2").arg(path, file.errorString());
-        file.cancelWriting();
-        return false;
-    }
-    return true;
+    return writeFileAtomically(path, bytes, error);
 }
 
 }  // namespace codex::batch
