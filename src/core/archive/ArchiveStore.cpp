@@ -1370,6 +1370,29 @@ bool ArchiveStore::markRestored(const QString &itemId, const QString &actor, con
     }
 }
 
+QList<ArchiveError> ArchiveStore::markRestoredAll(const QList<RestoreMark> &marks)
+{
+    QList<ArchiveError> errors(marks.size());
+    if (marks.isEmpty())
+        return errors;
+    ArchiveError error;
+    if (d->ensureOpen(&error)) {
+        QList<MarkRequest> requests(marks.size());
+        QList<MarkRequest *> pointers;
+        for (qsizetype i = 0; i < marks.size(); ++i) {
+            requests[i].itemId = marks[i].itemId;
+            requests[i].actor = marks[i].actor;
+            requests[i].context = marks[i].context;
+            pointers.append(&requests[i]);
+        }
+        if (d->writeMarks(pointers, &error))
+            return errors;
+    }
+    for (qsizetype i = 0; i < marks.size(); ++i)
+        markRestored(marks[i].itemId, marks[i].actor, marks[i].context, &errors[i]);
+    return errors;
+}
+
 bool ArchiveStore::markRestoredOnce(const QString &itemId, const QString &actor, const QJsonObject &context,
                                     ArchiveError *error)
 {

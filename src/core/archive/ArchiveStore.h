@@ -86,6 +86,16 @@ public:
     /// not in the archive are absent (as are non-UUID texts when the column is a UUID).
     QHash<QString, TombstoneState> lookupTombstones(const QStringList &tombstones, ArchiveError *error);
 
+    /// One restore to record (markRestoredAll).
+    struct RestoreMark {
+        QString itemId;
+        QString actor;
+        QJsonObject context;
+    };
+    /// Records many restores in one transaction; if that fails, each alone (markRestored), so
+    /// one bad item fails alone. Returns an error per mark (empty where it was recorded).
+    QList<ArchiveError> markRestoredAll(const QList<RestoreMark> &marks);
+
     /// Sets item.restored_at and inserts the RESTORE event row, in one transaction.
     bool markRestored(const QString &itemId, const QString &actor, const QJsonObject &context, ArchiveError *error);
 

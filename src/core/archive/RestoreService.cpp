@@ -168,24 +168,10 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     clock.start();
     RestoreResult result;
     result.tombstone = request.tombstone;
-    const ArchiveLocation &location = m_store.location();
-    const QString evidencePath = request.evidencePath.isEmpty() ? request.output : request.evidencePath;
 
     auto fail = [&](ArchiveError::Kind kind, const QString &reason) {
-        result.ok = false;
-        result.error = {kind, reason};
         result.durationMs = clock.elapsed();
-        if (m_evidence) {
-            QString error;
-            const QJsonObject fields{{QStringLiteral("actor"), request.actor},
-                                     {QStringLiteral("tombstone"), request.tombstone},
-                                     {QStringLiteral("reason"), reason},
-                                     {QStringLiteral("backend"), backendName(location.backend)},
-                                     {QStringLiteral("url"), location.redactedUrl}};
-            if (!m_evidence->append(QStringLiteral("RESTORE_FAIL"), fields, &error))
-                result.warning = QStringLiteral("the evidence log could not be written: %1").arg(error);
-        }
-        codex::log::warn(QStringLiteral("restore %1 failed: %2").arg(request.tombstone, reason));
+        failed(request, result, kind, reason);
         return result;
     };
     auto cancelled = [&] { return cancel && cancel->load(); };
@@ -307,36 +293,99 @@ RestoreResult RestoreService::restore(const RestoreRequest &request, const std::
     }
     temp.discard();  // the data now lives under its real name
 
-    const QJsonObject context{{QStringLiteral("output"), evidencePath},
-                              {QStringLiteral("sha256"), result.sha256},
-                              {QStringLiteral("bytes"), result.bytes}};
-    if (!m_store.markRestored(blob->itemId, request.actor, context, &error)) {
+    result.output = target;
+    result.itemId = blob->itemId;
+    result.repo = blob->repo;
+    result.createdOutput = created;
+    if (request.recordLater) {
+        result.ok = true;
+        result.recordPending = true;
+        result.durationMs = clock.elapsed();
+        return result;
+    }
+    if (!m_store.markRestored(blob->itemId, request.actor, recordContext(request, result), &error)) {
         // A restore the archive does not know about is not a restore: take back what we made.
         if (created)
             QFile::remove(target);
         return failClean(error.kind, QStringLiteral("Backend access error: %1%2")
                                     .arg(error.message, created ? QStringLiteral("; the output was removed") : QString()));
     }
-
-    result.ok = true;
-    result.output = target;
     result.durationMs = clock.elapsed();
+    recorded(request, result);
+    return result;
+}
+
+void RestoreService::recordAll(const QList<Pending> &pending)
+{
+    QList<ArchiveStore::RestoreMark> marks;
+    marks.reserve(pending.size());
+    for (const Pending &p : pending)
+        marks.append({p.result->itemId, p.request->actor, recordContext(*p.request, *p.result)});
+    const QList<ArchiveError> errors = m_store.markRestoredAll(marks);
+    for (qsizetype i = 0; i < pending.size(); ++i) {
+        const RestoreRequest &request = *pending[i].request;
+        RestoreResult &result = *pending[i].result;
+        result.recordPending = false;
+        const ArchiveError &error = errors.at(i);
+        if (!error) {
+            recorded(request, result);
+            continue;
+        }
+        if (result.createdOutput)
+            QFile::remove(result.output);
+        failed(request, result, error.kind, QStringLiteral("Backend access error: %1%2")
+                                          .arg(error.message, result.createdOutput ? QStringLiteral("; the output was removed") : QString()));
+    }
+}
+
+QJsonObject RestoreService::recordContext(const RestoreRequest &request, const RestoreResult &result)
+{
+    const QString evidencePath = request.evidencePath.isEmpty() ? request.output : request.evidencePath;
+    return {{QStringLiteral("output"), evidencePath},
+            {QStringLiteral("sha256"), result.sha256},
+            {QStringLiteral("bytes"), result.bytes}};
+}
+
+// The restore is on disk and in the archive: the RESTORE line and the log.
+void RestoreService::recorded(const RestoreRequest &request, RestoreResult &result)
+{
+    result.ok = true;
+    const QString evidencePath = request.evidencePath.isEmpty() ? request.output : request.evidencePath;
     if (m_evidence) {
         QString evError;
         const QJsonObject fields{{QStringLiteral("actor"), request.actor},
                                  {QStringLiteral("tombstone"), request.tombstone},
-                                 {QStringLiteral("path"), target == QDir::cleanPath(request.output) ? evidencePath : target},
-                                 {QStringLiteral("repo"), blob->repo},
+                                 {QStringLiteral("path"), result.output == QDir::cleanPath(request.output) ? evidencePath : result.output},
+                                 {QStringLiteral("repo"), result.repo},
                                  {QStringLiteral("duration_ms"), result.durationMs},
-                                 {QStringLiteral("backend"), backendName(location.backend)}};
+                                 {QStringLiteral("backend"), backendName(m_store.location().backend)}};
         if (!m_evidence->append(QStringLiteral("RESTORE"), fields, &evError))
             result.warning = QStringLiteral("restored, but the evidence log could not be written: %1").arg(evError);
     }
     codex::log::info(QStringLiteral("restored %1 to %2 (%3 bytes, %4 ms)")
-                         .arg(request.tombstone, target)
+                         .arg(request.tombstone, result.output)
                          .arg(result.bytes)
                          .arg(result.durationMs));
-    return result;
+}
+
+// Every failure: RESTORE_FAIL with the reason, and the log.
+void RestoreService::failed(const RestoreRequest &request, RestoreResult &result, ArchiveError::Kind kind,
+                            const QString &reason)
+{
+    result.ok = false;
+    result.error = {kind, reason};
+    if (m_evidence) {
+        QString error;
+        const ArchiveLocation &location = m_store.location();
+        const QJsonObject fields{{QStringLiteral("actor"), request.actor},
+                                 {QStringLiteral("tombstone"), request.tombstone},
+                                 {QStringLiteral("reason"), reason},
+                                 {QStringLiteral("backend"), backendName(location.backend)},
+                                 {QStringLiteral("url"), location.redactedUrl}};
+        if (!m_evidence->append(QStringLiteral("RESTORE_FAIL"), fields, &error))
+            result.warning = QStringLiteral("the evidence log could not be written: %1").arg(error);
+    }
+    codex::log::warn(QStringLiteral("restore %1 failed: %2").arg(request.tombstone, reason));
 }
 
 }  // namespace codex::archive

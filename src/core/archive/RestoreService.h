@@ -2,6 +2,8 @@
 
 #include "archive/ArchiveStore.h"
 
+#include <QJsonObject>
+#include <QList>
 #include <QString>
 
 #include <atomic>
@@ -24,6 +26,10 @@ struct RestoreRequest {
     /// fsync the file before it gets its real name. A batch turns it off and syncs the whole
     /// restore root once at the end (syncfs) instead of once per file.
     bool syncFile = true;
+    /// Stop once the verified file is in place and leave recording it (restored_at, the event
+    /// row, the RESTORE line) to recordAll(), so a batch can record many restores in one
+    /// transaction. The result then has recordPending set.
+    bool recordLater = false;
 };
 
 struct RestoreResult {
@@ -35,6 +41,10 @@ struct RestoreResult {
     QString sha256;
     ArchiveError error;
     QString warning;  ///< e.g. the evidence log could not be written (the restore itself stands)
+    QString itemId;   ///< the archive item restored
+    QString repo;
+    bool createdOutput = false;  ///< the output did not exist before (it is removed if recording fails)
+    bool recordPending = false;  ///< recordLater: placed and verified, not recorded yet
 };
 
 /// Restores one item: fetch, decompress, verify sha256, write to a temporary file in the target
@@ -45,7 +55,22 @@ public:
     RestoreService(ArchiveStore &store, evidence::EvidenceLog *evidence);
     RestoreResult restore(const RestoreRequest &request, const std::atomic_bool *cancel = nullptr);
 
+    /// A restore placed with recordLater, to be recorded.
+    struct Pending {
+        const RestoreRequest *request;
+        RestoreResult *result;
+    };
+    /// Records restores placed with recordLater: their restored_at and event rows in one
+    /// transaction (one that cannot be recorded fails alone), then a RESTORE line each. For a
+    /// restore that cannot be recorded the output it created is removed, RESTORE_FAIL is written
+    /// and its result turns into a failure, as restore() does.
+    void recordAll(const QList<Pending> &pending);
+
 private:
+    static QJsonObject recordContext(const RestoreRequest &request, const RestoreResult &result);
+    void recorded(const RestoreRequest &request, RestoreResult &result);
+    void failed(const RestoreRequest &request, RestoreResult &result, ArchiveError::Kind kind, const QString &reason);
+
     ArchiveStore &m_store;
     evidence::EvidenceLog *m_evidence;
 };

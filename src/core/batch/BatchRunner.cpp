@@ -441,12 +441,24 @@ struct BatchRunner::Private {
             workerSlots.push_back(std::make_unique<Slot>());
         std::vector<std::thread> threads;
         if (!runnable.isEmpty()) {
+            {
+                std::lock_guard lock(recMutex);
+                workersDone = false;
+                recQueue.clear();
+            }
+            std::thread recorder([this] { recorderMain(); });
             activeWorkers = workers;
             for (int w = 0; w < workers; ++w)
                 threads.emplace_back([this, w] { workerMain(w); });
             watchdog();
             for (std::thread &t : threads)
                 t.join();
+            {
+                std::lock_guard lock(recMutex);
+                workersDone = true;
+            }
+            recCv.notify_one();
+            recorder.join();
         }
         finishRun(results, runnable);
     }
@@ -754,6 +766,79 @@ struct BatchRunner::Private {
         wakeAll();
     }
 
+    // ---- the recorder: restores placed by the workers are recorded in groups -------------------
+    //
+    // One transaction per group instead of one per item: far fewer commits, WAL pages and
+    // invalidated page caches in the workers' connections. An item counts as done (state,
+    // journal, RESTORE line) only once its group is committed.
+
+    struct RecordJob {
+        int index;
+        archive::RestoreRequest request;
+        archive::RestoreResult result;
+        int attempt;
+        qint64 itemStart;
+    };
+    std::mutex recMutex;
+    std::condition_variable recCv;
+    std::vector<RecordJob> recQueue;
+    bool workersDone = false;  ///< under recMutex
+
+    void recorderMain()
+    {
+        constexpr size_t kGroup = 64;
+        constexpr auto kLinger = std::chrono::milliseconds(20);
+        archive::ArchiveLocation loc = location;
+        loc.sqliteSyncEachCommit = false;
+        std::unique_ptr<archive::ArchiveStore> store;
+        std::unique_ptr<evidence::EvidenceLog> log;
+        if (!options.evidencePath.isEmpty())
+            log = std::make_unique<evidence::EvidenceLog>(options.evidencePath);
+        for (;;) {
+            std::vector<RecordJob> jobs;
+            {
+                std::unique_lock lock(recMutex);
+                recCv.wait(lock, [&] { return !recQueue.empty() || workersDone; });
+                if (!workersDone && recQueue.size() < kGroup)
+                    recCv.wait_for(lock, kLinger, [&] { return recQueue.size() >= kGroup || workersDone; });
+                jobs.swap(recQueue);
+                if (jobs.empty() && workersDone)
+                    break;
+            }
+            ArchiveError error;
+            if (!store)
+                store = archive::ArchiveStore::open(loc, archive::ArchiveStore::OpenMode::ExistingOnly, &error);
+            if (store) {
+                QList<archive::RestoreService::Pending> pending;
+                pending.reserve(qsizetype(jobs.size()));
+                for (RecordJob &j : jobs)
+                    pending.append({&j.request, &j.result});
+                archive::RestoreService(*store, log.get()).recordAll(pending);
+            } else {
+                for (RecordJob &j : jobs) {
+                    if (j.result.createdOutput)
+                        QFile::remove(j.result.output);
+                    j.result.ok = false;
+                    j.result.error = {error.kind, QStringLiteral("Backend access error: %1").arg(error.message)};
+                    failEvidence(log.get(), j.request.actor, j.request.tombstone, j.result.error.message);
+                }
+            }
+            bool connectionLost = false;
+            for (const RecordJob &j : jobs) {
+                connectionLost = connectionLost || j.result.error.kind == ArchiveError::Kind::Unreachable;
+                if (j.result.ok)
+                    finishItem(j.index, ItemStatus::Succeeded, j.result, QString(), ArchiveError::Kind::None, j.attempt,
+                               j.itemStart);
+                else
+                    finishItem(j.index, ItemStatus::Failed, j.result, j.result.error.message, j.result.error.kind, j.attempt,
+                               j.itemStart);
+            }
+            if (connectionLost)
+                store.reset();  // the next group opens a fresh connection
+        }
+        store.reset();  // on this thread: the connection belongs to it
+    }
+
     void failEvidence(evidence::EvidenceLog *log, const QString &actor, const QString &tombstone, const QString &reason)
     {
         if (!log)
@@ -777,6 +862,7 @@ struct BatchRunner::Private {
         request.actor = actorOf(e);
         request.conflict = options.conflict;
         request.syncFile = options.syncEachFile;
+        request.recordLater = true;  // the recorder thread records restores in groups
         const int maxAttempts = options.retry.enabled ? std::max(1, options.retry.maxAttempts) : 1;
         const qint64 itemStart = runMs();
         ItemStatus final = ItemStatus::Failed;
@@ -871,6 +957,22 @@ struct BatchRunner::Private {
                 break;
             }
         }
+        if (final == ItemStatus::Succeeded && result.recordPending) {
+            {
+                std::lock_guard lock(recMutex);
+                recQueue.push_back({i, request, result, attempt, itemStart});
+            }
+            recCv.notify_one();
+            return;
+        }
+        finishItem(i, final, result, finalError, finalKind, attempt, itemStart);
+    }
+
+    // The end of an item: its final state, its journal record, and the stop at a failure.
+    void finishItem(int i, ItemStatus final, const archive::RestoreResult &result, const QString &finalError,
+                    ArchiveError::Kind finalKind, int attempt, qint64 itemStart)
+    {
+        const ManifestEntry &e = manifest.entries.at(i);
         const qint64 duration = runMs() - itemStart;
         update(i, [&](ItemState &s) {
             s.status = final;
