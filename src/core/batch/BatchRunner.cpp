@@ -746,15 +746,27 @@ struct BatchRunner::Private {
         return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     }
 
+    // What each worker and the recorder open on their own thread: the archive with the bulk
+    // settings (SQLite synchronous=NORMAL), and the evidence log (none when not configured).
+    archive::ArchiveLocation bulkLocation() const
+    {
+        archive::ArchiveLocation loc = location;
+        loc.sqliteSyncEachCommit = false;
+        return loc;
+    }
+    std::unique_ptr<evidence::EvidenceLog> evidenceLog() const
+    {
+        if (options.evidencePath.isEmpty())
+            return nullptr;
+        return std::make_unique<evidence::EvidenceLog>(options.evidencePath);
+    }
+
     void workerMain(int w)
     {
         Slot &slot = *workerSlots[size_t(w)];
-        archive::ArchiveLocation loc = location;
-        loc.sqliteSyncEachCommit = false;
+        const archive::ArchiveLocation loc = bulkLocation();
         std::unique_ptr<archive::ArchiveStore> store;
-        std::unique_ptr<evidence::EvidenceLog> log;
-        if (!options.evidencePath.isEmpty())
-            log = std::make_unique<evidence::EvidenceLog>(options.evidencePath);
+        const std::unique_ptr<evidence::EvidenceLog> log = evidenceLog();
         while (waitWhilePaused()) {
             const int k = next.fetch_add(1);
             if (k >= queue.size())
@@ -788,12 +800,9 @@ struct BatchRunner::Private {
     {
         constexpr size_t kGroup = 64;
         constexpr auto kLinger = std::chrono::milliseconds(20);
-        archive::ArchiveLocation loc = location;
-        loc.sqliteSyncEachCommit = false;
+        const archive::ArchiveLocation loc = bulkLocation();
         std::unique_ptr<archive::ArchiveStore> store;
-        std::unique_ptr<evidence::EvidenceLog> log;
-        if (!options.evidencePath.isEmpty())
-            log = std::make_unique<evidence::EvidenceLog>(options.evidencePath);
+        const std::unique_ptr<evidence::EvidenceLog> log = evidenceLog();
         for (;;) {
             std::vector<RecordJob> jobs;
             {
