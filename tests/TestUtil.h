@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QMap>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest/QTest>
@@ -37,6 +39,19 @@ inline QString serverUrl(const char *envVar)
     if (f.fileName().isEmpty() || !f.open(QIODevice::ReadOnly))
         return {};
     return QString::fromUtf8(f.readAll()).trimmed();
+}
+
+/// Makes an item's recorded content hash wrong (64 times `fill`), so that restoring it must fail
+/// with a hash mismatch. True when exactly that artifact was changed.
+inline bool corruptContentHash(const QSqlDatabase &db, const QString &tombstone, QChar fill = QLatin1Char('0'))
+{
+    QSqlQuery q(db);
+    if (!q.prepare(QStringLiteral("UPDATE artifact SET content_sha256 = ? "
+                                  "WHERE id = (SELECT artifact_id FROM item WHERE tombstone_id = ?)")))
+        return false;
+    q.addBindValue(QString(64, fill));
+    q.addBindValue(tombstone);
+    return q.exec() && q.numRowsAffected() == 1;
 }
 
 inline QString dataPath(const QString &relative)

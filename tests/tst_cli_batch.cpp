@@ -637,12 +637,7 @@ private Q_SLOTS:
         const QString ws = workspace();
         {
             auto store = openStore(ws);
-            QSqlQuery q(store->database());
-            QVERIFY(q.prepare(QStringLiteral("UPDATE artifact SET content_sha256 = ? WHERE id = (SELECT artifact_id FROM item WHERE tombstone_id = ?)")));
-            q.addBindValue(QStringLiteral("0").repeated(64));
-            q.addBindValue(m_tombstones[4]);
-            QVERIFY(q.exec());
-            QCOMPARE(q.numRowsAffected(), 1);
+            QVERIFY(testutil::corruptContentHash(store->database(), m_tombstones[4]));
         }
         const auto es = entries(20);
         testutil::writeFile(QDir(ws).filePath(QStringLiteral("m/manifest.json")), jsonManifest(es));
@@ -676,11 +671,7 @@ private Q_SLOTS:
         const QString ws2 = workspace();
         {
             auto store = openStore(ws2);
-            QSqlQuery q(store->database());
-            QVERIFY(q.prepare(QStringLiteral("UPDATE artifact SET content_sha256 = ? WHERE id = (SELECT artifact_id FROM item WHERE tombstone_id = ?)")));
-            q.addBindValue(QStringLiteral("0").repeated(64));
-            q.addBindValue(m_tombstones[4]);
-            QVERIFY(q.exec());
+            QVERIFY(testutil::corruptContentHash(store->database(), m_tombstones[4]));
         }
         testutil::writeFile(QDir(ws2).filePath(QStringLiteral("m/manifest.json")), jsonManifest(es));
         r = ctl(ws2, {QStringLiteral("batch-restore"), QStringLiteral("m/manifest.json"), QStringLiteral("--by"), QStringLiteral("alice"),

@@ -87,11 +87,7 @@ private Q_SLOTS:
                 m_corrupt = *tomb;
         }
         // One artifact whose recorded hash no longer matches its bytes: the restore must refuse it.
-        QSqlQuery q(store->database());
-        q.prepare(QStringLiteral("UPDATE artifact SET content_sha256 = :bad WHERE id = (SELECT artifact_id FROM item WHERE tombstone_id = :t)"));
-        q.bindValue(QStringLiteral(":bad"), QString(64, QLatin1Char('0')));
-        q.bindValue(QStringLiteral(":t"), m_corrupt);
-        QVERIFY(q.exec());
+        QVERIFY(testutil::corruptContentHash(store->database(), m_corrupt));
         store.reset();
 
         m_window = std::make_unique<ui::MainWindow>();

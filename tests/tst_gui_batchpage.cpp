@@ -143,11 +143,7 @@ private Q_SLOTS:
         }
         // One artifact whose recorded hash no longer matches its bytes: that restore must fail.
         m_corrupt = m_tombstones.at(m_items / 2);
-        QSqlQuery q(store->database());
-        q.prepare(QStringLiteral("UPDATE artifact SET content_sha256 = :bad WHERE id = (SELECT artifact_id FROM item WHERE tombstone_id = :t)"));
-        q.bindValue(QStringLiteral(":bad"), QString(64, QLatin1Char('0')));
-        q.bindValue(QStringLiteral(":t"), m_corrupt);
-        QVERIFY(q.exec());
+        QVERIFY(testutil::corruptContentHash(store->database(), m_corrupt));
         store.reset();
         qInfo("archive of %d items written in %lld ms", m_items, clock.elapsed());
 

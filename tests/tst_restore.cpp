@@ -173,8 +173,7 @@ private Q_SLOTS:
     void hashMismatchWritesNothing()
     {
         const QString t = storeItem("trusted bytes\n");
-        QVERIFY(sql(QStringLiteral("UPDATE artifact SET content_sha256 = :bad WHERE id = (SELECT artifact_id FROM item WHERE tombstone_id = :t)"),
-                    {{QStringLiteral(":bad"), QString(64, QLatin1Char('f'))}, {QStringLiteral(":t"), t}}));
+        QVERIFY(testutil::corruptContentHash(m_store->database(), t, QLatin1Char('f')));
         evidence::EvidenceLog log(m_evidence);
         RestoreService service(*m_store, &log);
         const RestoreResult r = service.restore(req(t, outPath(QStringLiteral("h.txt")), QStringLiteral("alice")));
