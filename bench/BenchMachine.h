@@ -2,6 +2,7 @@
 // What every benchmark prints first (the machine and the build the figures belong to), and the
 // process facts they measure (RSS, peak RSS).
 
+#include <QByteArray>
 #include <QFile>
 #include <QString>
 #include <QSysInfo>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace benchutil {
 
@@ -53,6 +55,42 @@ struct Rng {
     /// Skewed pick: small indexes are much more frequent (a few repos/actors do most archiving).
     int skewed(int n) { return std::min(n - 1, int(double(n) * unit() * unit())); }
 };
+
+/// A 20,000-word vocabulary of pseudo-random lowercase words (always the same).
+inline const std::vector<QByteArray> &vocabulary()
+{
+    static const std::vector<QByteArray> vocab = [] {
+        Rng rng(4711);
+        std::vector<QByteArray> v;
+        v.reserve(20000);
+        for (int i = 0; i < 20000; ++i) {
+            QByteArray w;
+            const int len = 2 + rng.below(11);
+            for (int c = 0; c < len; ++c)
+                w += char('a' + rng.below(26));
+            v.push_back(w);
+        }
+        return v;
+    }();
+    return vocab;
+}
+
+/// `bytes` of words from vocabulary() with a skewed frequency, 12 to a line, after `head`:
+/// compresses about like prose or source code, not like zeros. Distinct per seed.
+inline QByteArray wordsPayload(qint64 bytes, quint64 seed, const QByteArray &head = {})
+{
+    const auto &vocab = vocabulary();
+    Rng rng(seed);
+    QByteArray out = head;
+    out.reserve(bytes + 64);
+    int onLine = 0;
+    while (out.size() < bytes) {
+        out += vocab[size_t(rng.skewed(20000))];
+        out += ++onLine % 12 == 0 ? '\n' : ' ';
+    }
+    out.truncate(bytes);
+    return out;
+}
 
 /// A field of /proc/self/status in kB (VmRSS, VmHWM), -1 when unreadable.
 inline qint64 statusKb(const char *field)

@@ -734,31 +734,6 @@ bool browse(const ArchiveLocation &loc, qint64 expectedItems)
 
 // ---- step 4: restore --------------------------------------------------------------------------
 
-QByteArray wordsPayload(qint64 bytes)
-{
-    // Pseudo-random words from a 20,000-word vocabulary with a skewed frequency: compresses
-    // about like prose or source code, not like zeros.
-    Rng rng(4711);
-    std::vector<QByteArray> vocab;
-    vocab.reserve(20000);
-    for (int i = 0; i < 20000; ++i) {
-        QByteArray w;
-        const int len = 2 + rng.below(11);
-        for (int c = 0; c < len; ++c)
-            w += char('a' + rng.below(26));
-        vocab.push_back(w);
-    }
-    QByteArray out;
-    out.reserve(bytes + 64);
-    int onLine = 0;
-    while (out.size() < bytes) {
-        out += vocab[size_t(rng.skewed(20000))];
-        out += ++onLine % 12 == 0 ? '\n' : ' ';
-    }
-    out.truncate(bytes);
-    return out;
-}
-
 bool restoreBench(const QString &dir)
 {
     const QString path = dir + QStringLiteral("/restore.sqlite");
@@ -783,7 +758,7 @@ bool restoreBench(const QString &dir)
         req.path = QStringLiteral("exports/big-dump.txt");
         req.commitSha = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
         req.actor = QStringLiteral("bench");
-        req.content = wordsPayload(kBytes);
+        req.content = benchutil::wordsPayload(kBytes, 4711);
         const auto a = Clock::now();
         const auto t = store->store(req, &err);
         const double storeMs = msSince(a);

@@ -61,6 +61,7 @@ using namespace codex::archive;
 using namespace codex::batch;
 using benchutil::resetPeakRss;
 using benchutil::Rng;
+using benchutil::wordsPayload;
 using benchutil::statusKb;
 
 namespace {
@@ -150,42 +151,6 @@ private:
 };
 
 // ---- deterministic content -------------------------------------------------------------------
-
-/// A 20,000-word vocabulary (as bench_archive's wordsPayload).
-const std::vector<QByteArray> &vocabulary()
-{
-    static const std::vector<QByteArray> vocab = [] {
-        Rng rng(4711);
-        std::vector<QByteArray> v;
-        v.reserve(20000);
-        for (int i = 0; i < 20000; ++i) {
-            QByteArray w;
-            const int len = 2 + rng.below(11);
-            for (int c = 0; c < len; ++c)
-                w += char('a' + rng.below(26));
-            v.push_back(w);
-        }
-        return v;
-    }();
-    return vocab;
-}
-
-/// Pseudo-random words with a skewed frequency (compresses like prose or source code), distinct
-/// per seed.
-QByteArray wordsPayload(qint64 bytes, quint64 seed, const QByteArray &head)
-{
-    const auto &vocab = vocabulary();
-    Rng rng(seed);
-    QByteArray out = head;
-    out.reserve(bytes + 64);
-    int onLine = 0;
-    while (out.size() < bytes) {
-        out += vocab[size_t(rng.skewed(20000))];
-        out += ++onLine % 12 == 0 ? '\n' : ' ';
-    }
-    out.truncate(bytes);
-    return out;
-}
 
 QByteArray smallContent(int i)
 {
