@@ -12,6 +12,7 @@ pkgs=(
   fonts-dejavu-core xvfb xauth
   sqlite3 python3 python3-zstandard
   postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-pymysql
+  apache2-utils wrk
 )
 
 missing=()

@@ -61,4 +61,7 @@ constexpr int kUsageError = 2;
 int runConfig(CliContext &ctx);
 int runArchive(CliContext &ctx, const QString &command);  ///< health-check, list, show, restore, evidence
 int runBatch(CliContext &ctx);  ///< batch-restore
+int runServeSim(CliContext &ctx);  ///< serve-sim (ServeSimCommand.cpp)
+int runProbe(CliContext &ctx);     ///< probe (ProbeCommand.cpp)
+int runLoad(CliContext &ctx);      ///< load (ProbeCommand.cpp)
 }  // namespace cli

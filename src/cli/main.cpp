@@ -27,6 +27,13 @@ const char *kUsage =
     "                   Restore every entry of a JSON/CSV manifest: validated first, in parallel,\n"
     "                   resumable after Ctrl-C or a crash, results file + BATCH_RESTORE evidence\n"
     "  evidence         Print the evidence log [--action A] [--actor X] [--tombstone T] [--json]\n"
+    "  probe --base-url URL [--profile fork|legacy|current] [--token-env VAR] [--suite FILE]\n"
+    "        [--case ID …] [--results FILE] [--json]\n"
+    "                   Run the endpoint test suite (seed 000's manual tests); exit 0 only if all pass\n"
+    "  load --base-url URL -n N -c C [--stream] [--token-env VAR] [--json]\n"
+    "                   N requests, C in flight: requests/s, p50/p95/p99, errors by status\n"
+    "  serve-sim [--port P] [--error-rate X] [--latency-ms MEAN] [--profile P] [--set KEY=VALUE …]\n"
+    "                   A local simulated ccproxy (Codex endpoints, SSE, /metrics) on 127.0.0.1\n"
     "\n"
     "Every command takes --workspace DIR (default: the current folder) and --help.\n";
 
@@ -59,6 +66,12 @@ int main(int argc, char **argv)
         return cli::runConfig(ctx);
     if (command == QLatin1String("batch-restore"))
         return cli::runBatch(ctx);
+    if (command == QLatin1String("serve-sim"))
+        return cli::runServeSim(ctx);
+    if (command == QLatin1String("probe"))
+        return cli::runProbe(ctx);
+    if (command == QLatin1String("load"))
+        return cli::runLoad(ctx);
     for (const char *archive : {"health-check", "list", "show", "restore", "evidence"})
         if (command == QLatin1String(archive))
             return cli::runArchive(ctx, command);
