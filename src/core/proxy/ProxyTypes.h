@@ -5,6 +5,7 @@
 #include "proxy/StreamAssembler.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QMetaType>
@@ -85,6 +86,7 @@ struct ProxyResponse {
     QUrl url;                   ///< token never in it
     QByteArray method;
     QByteArray requestBody;
+    HeaderList requestHeaders;  ///< as sent, the auth header's value recorded as "Bearer ***"
     int status = 0;             ///< 0 = no HTTP response
     QByteArray reason;
     HeaderList headers;

@@ -59,6 +59,7 @@ private:
     std::vector<SseEvent> m_queue;
     QByteArray m_line;       // partial line across chunks
     QByteArray m_event, m_data, m_id;
+    QByteArray m_lastEventName;  // shared with m_event when a name repeats (no allocation)
     bool m_hasData = false;
     bool m_pendingCR = false;
     bool m_started = false;  // BOM check done

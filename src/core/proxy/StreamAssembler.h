@@ -4,7 +4,9 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QPair>
 #include <QString>
+#include <QStringList>
 
 namespace codex::proxy {
 
@@ -47,10 +49,44 @@ public:
     int deltaCount() const;
     int unknownEvents() const;
     QStringList problems() const;     ///< "event 7: data is not JSON: …"
+    /// text or reasoning reached maxTextChars() and was cut there (the rest is dropped).
+    bool textTruncated() const;
+    static constexpr qsizetype maxTextChars() { return 16 * 1024 * 1024; }
     void reset();
 
 private:
-    // Plain value members (copyable); defined by the implementer.
+    // Plain value members (copyable).
+    void addContent(const QString &piece);   // splits <reasoning>/<thinking> wrappers, bounded
+    void appendBounded(QString &target, QStringView piece);
+    ToolCall &callFor(const QJsonObject &o, bool create);
+    void takeResponseObject(const QJsonObject &response);
+    void takeChatChunk(const QJsonObject &o, qint64 atNs);
+    void takeResponsesEvent(const QString &type, const QJsonObject &o, qint64 atNs);
+    void noteToken(qint64 atNs);
+    void addProblem(const QString &p);
+
+    WireShape m_shape = WireShape::Unknown;
+    QString m_text;
+    QString m_reasoning;
+    QString m_tagPending;     // a possibly partial tag at the end of the last piece
+    QString m_openTag;        // "reasoning" / "thinking" while inside a wrapper
+    QList<ToolCall> m_calls;
+    QList<QPair<int, QString>> m_callKeys;  // responses: output_index, item id per call (parallel to m_calls)
+    QString m_finish;
+    QJsonObject m_usage;
+    QString m_model;
+    QString m_responseId;
+    QJsonObject m_final;
+    QJsonObject m_error;
+    bool m_sawDone = false;
+    bool m_sawCompleted = false;
+    bool m_truncated = false;
+    qint64 m_firstTokenNs = -1;
+    int m_deltas = 0;
+    int m_textDeltas = 0;
+    int m_unknown = 0;
+    int m_eventNo = 0;
+    QStringList m_problems;
 };
 
 }  // namespace codex::proxy
