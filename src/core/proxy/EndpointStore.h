@@ -2,8 +2,11 @@
 
 #include "proxy/ProxyTypes.h"
 
+#include <QJsonObject>
 #include <QList>
 #include <QString>
+
+#include <optional>
 
 namespace codex::proxy {
 
@@ -30,8 +33,13 @@ public:
     QString filePath() const;
     QString historyPath() const;
 
+    static constexpr int kHistoryKeep = 500;   ///< lines kept after a rewrite
+    static constexpr int kHistoryRewriteAt = 600;  ///< the file is rewritten when it exceeds this
+
 private:
     QString m_dir;
+    mutable qint64 m_historyLines = -1;  // lines in the history file when it had m_historySize bytes
+    mutable qint64 m_historySize = -1;
 };
 
 }  // namespace codex::proxy

@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 namespace codex::proxy {
 
@@ -37,7 +38,11 @@ public:
     void setKeychainDisabled(bool disabled);
 
 private:
+    bool runKeychainJob(class QObject *job, int timeoutMs, QString *error);
+    static constexpr int kProbeTimeoutMs = 3000;
+
     QHash<QString, QString> m_memory;   // tokenRef -> token
+    QStringList m_seen;                 // every token value handed out (for redact())
     int m_keychainState = -1;           // -1 unknown, 0 no, 1 yes
     QString m_status;
     bool m_disabled = false;
