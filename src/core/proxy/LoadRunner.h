@@ -66,12 +66,14 @@ public:
     void cancel();
     bool isRunning() const;
     LoadResult run(const Environment &env, const LoadOptions &options);  ///< blocking (CLI, bench)
+    LoadProgress snapshot() const;  ///< the merged figures so far
 
 Q_SIGNALS:
     void progressed(const codex::proxy::LoadProgress &progress);  ///< at most every 100 ms
     void finished(const codex::proxy::LoadResult &result);
 
 private:
+    void workerDone();
     struct Private;
     std::unique_ptr<Private> d;
 };

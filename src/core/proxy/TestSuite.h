@@ -2,6 +2,7 @@
 
 #include "proxy/ProxyTypes.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
@@ -9,6 +10,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace codex::proxy {
 
@@ -33,6 +35,13 @@ class EndpointClient;
 ///                    server that does not report it makes the case Inconclusive, not Pass or Fail.
 ///  equals-var        {"path":"…","var":"sid"} — equals a value captured from an earlier step
 ///  differs-var       {"path":"…","var":"sid"}
+///  injection         {"mode":"override"|"append"|"disabled","sent":"…"} — classifies what the proxy
+///                    did to the Responses `instructions` (from `_upstream.instructions`) and
+///                    fails when the observed mode is not the expected one (evidence: what was sent upstream)
+/// Paths may start with a virtual root: `_upstream.…` (the echo), `_final.…` (the assembled final
+/// object), `_usage.…`, `_text`, `_finish_reason`, `_model`, `_error_message` (error.message, detail
+/// or a streamed error); otherwise the body JSON (for event
+/// streams: the assembled final object).
 struct Assertion {
     QString kind;
     QJsonObject args;
@@ -58,6 +67,11 @@ struct TestCase {
     QString group;             ///< "responses", "chat", "sessions", "injection", "params", "streaming", "errors", "health"
     QStringList profiles;      ///< profile ids it applies to; empty = all
     QList<TestStep> steps;
+    /// Runs only when the suite variables have these values ({"injection_mode":"append"}), else
+    /// Skipped saying how the server is configured (JSON "when").
+    QHash<QString, QString> when;
+    bool needsToken = false;       ///< Skipped when the environment has no token (JSON "needsToken")
+    QString notApplicableReason;   ///< Skipped reason when `profiles` excludes the profile (JSON "notApplicable")
     QJsonObject toJson() const;
     static std::optional<TestCase> fromJson(const QJsonObject &o, QString *error);
 };
@@ -93,7 +107,11 @@ struct CaseResult {
     QStringList warnings;      ///< "streaming is buffered by the proxy: first token 1,480 ms of 1,502 ms total"
     QList<ProxyResponse> responses;  ///< one per step
     double latencyMs = 0;      ///< total of the steps
-    QString firstFailure() const;
+    QString skipReason;        ///< Skipped: why ("server configured for override …")
+    QString error;             ///< Error: the transport failure ("connection refused: …")
+    QJsonArray loadedResponses;  ///< fromJson(): the response summaries as read (toJson writes them back)
+    QString firstFailure() const;  ///< error, else the first failed assertion's reason, else the skip reason
+    static std::optional<CaseResult> fromJson(const QJsonObject &o, QString *error);
     QJsonObject toJson() const;  ///< responses summarised (no bodies over 4 KiB, no secrets)
 };
 
@@ -125,6 +143,13 @@ public:
 
     /// Judges one case's responses (pure; used by start() and tests).
     static CaseResult judge(const TestCase &c, const QList<ProxyResponse> &responses, const ProxyProfile &profile);
+    /// Why a case is not run against this environment / profile (empty: it runs).
+    static QString skipReason(const TestCase &c, const QHash<QString, QString> &variables, const Environment &env,
+                              const ProxyProfile &profile);
+    /// The profile used (default: ProxyProfile::preset(env.profileId), else fork) and variables that
+    /// override the suite's (the CLI's --var). Call before start().
+    void setProfile(const ProxyProfile &profile);
+    void setVariables(const QHash<QString, QString> &overrides);
 
 Q_SIGNALS:
     void caseStarted(int index, const QString &id);
@@ -133,6 +158,9 @@ Q_SIGNALS:
     void finished(const codex::proxy::SuiteResult &result);
 
 private:
+    void nextCase();
+    void runStep();
+    void stepDone(const codex::proxy::ProxyResponse &r);
     struct Private;
     std::unique_ptr<Private> d;
 };
