@@ -5,14 +5,14 @@ set -euo pipefail
 
 pkgs=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools
   qt6-l10n-tools qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite libqt6sql6-psql
   libqt6sql6-mysql libqt6svg6 qt6-qpa-plugins qtkeychain-qt6-dev libgl-dev libvulkan-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libzstd-dev zlib1g-dev libssl-dev libsqlite3-dev
   fonts-dejavu-core xvfb xauth
   sqlite3 python3 python3-zstandard
   postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-pymysql
-  apache2-utils wrk
+  apache2-utils wrk prometheus curl
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include "ui/ArchivePage.h"
 #include "ui/BatchPage.h"
 #include "ui/ConfigPage.h"
+#include "ui/EndpointsPage.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -72,6 +73,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     addPage(m_archive);
     m_batch = new BatchPage(m_stack);
     addPage(m_batch);
+    m_endpoints = new EndpointsPage(m_stack);
+    addPage(m_endpoints);
     connect(m_archive, &ArchivePage::restoreAsBatchRequested, this, [this](const QList<archive::ItemRow> &rows) {
         QList<BatchPage::SelectedItem> items;
         items.reserve(rows.size());
@@ -102,6 +105,10 @@ void MainWindow::showPage(int index)
 void MainWindow::setBadge(const QString &text)
 {
     m_badge->setText(text);
+    m_badge->setObjectName(QStringLiteral("badgeLabel"));
+    // A badge (e.g. DEMO) must be impossible to miss.
+    m_badge->setStyleSheet(QStringLiteral("QLabel { background: #ffb300; color: #1a1a1a; font-weight: bold; "
+                                          "padding: 2px 10px; border-radius: 3px; }"));
     m_badge->setVisible(!text.isEmpty());
 }
 

@@ -14,6 +14,7 @@ class Page;
 class ConfigPage;
 class ArchivePage;
 class BatchPage;
+class EndpointsPage;
 
 /// The main window: a navigation list of the pages that work, the page, and a status bar with
 /// the workspace and the effective archive backend. It only hosts pages.
@@ -27,6 +28,9 @@ public:
     ConfigPage *configPage() const { return m_config; }
     ArchivePage *archivePage() const { return m_archive; }
     BatchPage *batchPage() const { return m_batch; }
+    EndpointsPage *endpointsPage() const { return m_endpoints; }
+    /// Index of a page in the navigation (-1 when absent).
+    int pageIndex(Page *page) const { return int(m_pages.indexOf(page)); }
     QListWidget *navigation() const { return m_nav; }
     void showPage(int index);
 
@@ -50,6 +54,7 @@ private:
     ConfigPage *m_config;
     ArchivePage *m_archive;
     BatchPage *m_batch;
+    EndpointsPage *m_endpoints;
     QLabel *m_workspaceLabel;
     QLabel *m_backendLabel;
     QLabel *m_badge;

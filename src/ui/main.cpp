@@ -1,6 +1,8 @@
 // codex-admin: the desktop console.
 #include "common/Log.h"
 #include "common/Workspace.h"
+#include "demo/DemoWorkspace.h"
+#include "ui/EndpointsPage.h"
 #include "ui/MainWindow.h"
 
 #include <QApplication>
@@ -65,7 +67,10 @@ int main(int argc, char **argv)
                       QStringLiteral("Workspace folder holding .codex/ (default: the current folder when it has "
                                      ".codex/, else the last one used)."),
                       QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive or batch."), QStringLiteral("PAGE")});
+    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive, batch or endpoints."), QStringLiteral("PAGE")});
+    parser.addOption({QStringLiteral("demo"),
+                      QStringLiteral("Demo mode: a temporary workspace with a sample archive and the ccproxy simulator "
+                                     "running in-process; opens the Endpoints page.")});
     parser.addOption({QStringLiteral("lang"), QStringLiteral("User interface language (e.g. de, en)."), QStringLiteral("LANG")});
     parser.process(app);
 
@@ -79,6 +84,18 @@ int main(int argc, char **argv)
         app.installTranslator(&qtTranslator);
     if (appTranslator.load(locale, QStringLiteral("codex-admin"), QStringLiteral("_"), QStringLiteral(":/i18n")))
         app.installTranslator(&appTranslator);
+
+    // --demo: a temporary workspace (removed at exit) and the simulator, kept alive until app.exec() returns.
+    std::unique_ptr<codex::demo::DemoWorkspace> demo;
+    if (parser.isSet(QStringLiteral("demo"))) {
+        demo = std::make_unique<codex::demo::DemoWorkspace>();
+        QString error;
+        if (!demo->create(codex::demo::DemoOptions{}, &error)) {
+            std::fprintf(stderr, "codex-admin: cannot set up the demo: %s\n", qPrintable(error));
+            return 1;
+        }
+        codex::log::info(QStringLiteral("demo workspace %1, simulator %2").arg(demo->root(), demo->simulatorUrl()));
+    }
 
     const QString requested = parser.value(QStringLiteral("workspace"));
     if (!requested.isEmpty() && !QFileInfo(QDir::current().absoluteFilePath(requested)).isDir()) {
@@ -94,13 +111,28 @@ int main(int argc, char **argv)
         probe = std::make_unique<FirstPaintProbe>(&clock, qEnvironmentVariableIntValue("CODEX_ADMIN_REPORT_FIRST_PAINT") == 2);
         window.installEventFilter(probe.get());
     }
-    window.openWorkspace(folder);
+    if (demo) {
+        // The temporary folder must not become the "last workspace" of the next normal start.
+        QSettings settings;
+        const QVariant last = settings.value(QStringLiteral("workspace/last"));
+        window.openWorkspace(demo->root());
+        if (last.isValid())
+            settings.setValue(QStringLiteral("workspace/last"), last);
+        else
+            settings.remove(QStringLiteral("workspace/last"));
+        window.setBadge(QCoreApplication::translate("main", "DEMO — simulated ccproxy at %1").arg(demo->simulatorUrl()));
+        window.endpointsPage()->selectEnvironment(demo->environmentName());
+    } else {
+        window.openWorkspace(folder);
+    }
     const QString page = parser.isSet(QStringLiteral("page")) ? parser.value(QStringLiteral("page"))
                                                                : qEnvironmentVariable("CODEX_ADMIN_START_PAGE");
     if (page == QLatin1String("archive") || page == QLatin1String("1"))
         window.showPage(1);
     else if (page == QLatin1String("batch") || page == QLatin1String("2"))
         window.showPage(2);
+    else if (page == QLatin1String("endpoints") || page == QLatin1String("3") || (demo && page.isEmpty()))
+        window.showPage(window.pageIndex(window.endpointsPage()));
     window.show();
     // For documentation and visual checks: grab the window once it has settled, then quit.
     const QString shot = qEnvironmentVariable("CODEX_ADMIN_SCREENSHOT");
