@@ -64,4 +64,5 @@ int runBatch(CliContext &ctx);  ///< batch-restore
 int runServeSim(CliContext &ctx);  ///< serve-sim (ServeSimCommand.cpp)
 int runProbe(CliContext &ctx);     ///< probe (ProbeCommand.cpp)
 int runLoad(CliContext &ctx);      ///< load (ProbeCommand.cpp)
+int runMetrics(CliContext &ctx, const QString &command);  ///< scrape, query, watch (MetricsCommand.cpp)
 }  // namespace cli

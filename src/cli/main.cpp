@@ -32,6 +32,12 @@ const char *kUsage =
     "                   Run the endpoint test suite (seed 000's manual tests); exit 0 only if all pass\n"
     "  load --base-url URL -n N -c C [--stream] [--token-env VAR] [--json]\n"
     "                   N requests, C in flight: requests/s, p50/p95/p99, errors by status\n"
+    "  scrape URL [--interval S] [--group-by endpoint|model] [--naming ccproxy|seed] [--json]\n"
+    "                   Request rate, error ratio, p50/p95/p99 per series group between two scrapes\n"
+    "  query --prometheus URL 'PROMQL' [--range 5m --step 15] [--preset rate|errors|p95] [--json]\n"
+    "                   Ask a Prometheus server; API errors printed with their message\n"
+    "  watch URL --threshold 'error_ratio>0.01:for=30s' … [--interval S] [--duration S] [--json]\n"
+    "                   Exit 1 as soon as a threshold is breached (for CI and canary scripts)\n"
     "  serve-sim [--port P] [--error-rate X] [--latency-ms MEAN] [--profile P] [--set KEY=VALUE …]\n"
     "                   A local simulated ccproxy (Codex endpoints, SSE, /metrics) on 127.0.0.1\n"
     "\n"
@@ -72,6 +78,9 @@ int main(int argc, char **argv)
         return cli::runProbe(ctx);
     if (command == QLatin1String("load"))
         return cli::runLoad(ctx);
+    for (const char *metrics : {"scrape", "query", "watch"})
+        if (command == QLatin1String(metrics))
+            return cli::runMetrics(ctx, command);
     for (const char *archive : {"health-check", "list", "show", "restore", "evidence"})
         if (command == QLatin1String(archive))
             return cli::runArchive(ctx, command);
