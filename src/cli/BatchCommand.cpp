@@ -1,6 +1,7 @@
 // codex-adminctl batch-restore MANIFEST --by ACTOR: the reference's batch restore, with a real
 // worker pool, validation before anything runs, a resumable journal and clean cancellation.
 #include "CliContext.h"
+#include "SignalWatcher.h"
 
 #include "archive/ArchiveStore.h"
 #include "batch/BatchJournal.h"
@@ -41,64 +42,6 @@ namespace {
 /// and, as failed entries, in the results file).
 constexpr int kMaxIssueLines = 100;
 constexpr int kDefaultProgressInterval = 10;
-
-// ---- SIGINT / SIGTERM → a clean cancel ---------------------------------------------------------
-
-int g_signalPipe[2] = {-1, -1};
-
-extern "C" void onTerminationSignal(int sig)
-{
-    const char c = char(sig);
-    const int saved = errno;
-    [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[1], &c, 1);
-    errno = saved;
-}
-
-/// Turns SIGINT/SIGTERM into a callback on the event loop (self-pipe; the handler only writes a
-/// byte). Restores the previous handlers when destroyed.
-class SignalWatcher {
-public:
-    explicit SignalWatcher(std::function<void(int)> onSignal) : m_onSignal(std::move(onSignal))
-    {
-        if (::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
-            return;
-        m_notifier = std::make_unique<QSocketNotifier>(g_signalPipe[0], QSocketNotifier::Read);
-        QObject::connect(m_notifier.get(), &QSocketNotifier::activated, [this] {
-            char c = 0;
-            while (::read(g_signalPipe[0], &c, 1) == 1)
-                m_onSignal(int(c));
-        });
-        struct sigaction sa {};
-        sa.sa_handler = onTerminationSignal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGINT, &sa, &m_oldInt);
-        sigaction(SIGTERM, &sa, &m_oldTerm);
-        m_installed = true;
-    }
-    ~SignalWatcher()
-    {
-        if (m_installed) {
-            sigaction(SIGINT, &m_oldInt, nullptr);
-            sigaction(SIGTERM, &m_oldTerm, nullptr);
-        }
-        m_notifier.reset();
-        for (int &fd : g_signalPipe)
-            if (fd >= 0) {
-                ::close(fd);
-                fd = -1;
-            }
-    }
-    SignalWatcher(const SignalWatcher &) = delete;
-    SignalWatcher &operator=(const SignalWatcher &) = delete;
-
-private:
-    std::function<void(int)> m_onSignal;
-    std::unique_ptr<QSocketNotifier> m_notifier;
-    struct sigaction m_oldInt {};
-    struct sigaction m_oldTerm {};
-    bool m_installed = false;
-};
 
 // ---- progress on stderr ------------------------------------------------------------------------
 
@@ -438,7 +381,7 @@ int batchRestore(CliContext &ctx)
         done = true;
         loop.quit();
     });
-    SignalWatcher watcher([&](int sig) {
+    cli::SignalWatcher watcher([&](int sig) {
         if (signalled) {
             printer.message(QStringLiteral("Interrupted again: quitting at once (resume later with --resume)."));
             std::_Exit(128 + sig);

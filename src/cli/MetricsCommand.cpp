@@ -7,6 +7,7 @@
 // Exit codes: 0 ok; 1 failure (target down, API error, naming matches nothing, threshold breached);
 // 2 usage error (bad option, bad threshold spec); 3 `query` matched no series; 130 interrupted.
 #include "CliContext.h"
+#include "SignalWatcher.h"
 
 #include "common/Url.h"
 #include "metrics/MetricNaming.h"
@@ -49,66 +50,6 @@ constexpr int kExitFailure = 1;
 constexpr int kExitNoSeries = 3;    ///< query: the expression matched no series
 constexpr int kExitInterrupted = 130;
 constexpr int kMaxNamesListed = 20;
-
-// ---- SIGINT / SIGTERM → a clean stop ------------------------------------------------------------
-
-int g_metricsSignalPipe[2] = {-1, -1};
-
-extern "C" void onMetricsTerminationSignal(int sig)
-{
-    const char c = char(sig);
-    const int saved = errno;
-    [[maybe_unused]] const ssize_t n = ::write(g_metricsSignalPipe[1], &c, 1);
-    errno = saved;
-}
-
-/// SIGINT/SIGTERM → a callback on the event loop (self-pipe); the old handlers come back after.
-class SignalWatcher {
-public:
-    explicit SignalWatcher(std::function<void()> onSignal) : m_onSignal(std::move(onSignal))
-    {
-        if (::pipe2(g_metricsSignalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
-            return;
-        m_notifier = std::make_unique<QSocketNotifier>(g_metricsSignalPipe[0], QSocketNotifier::Read);
-        QObject::connect(m_notifier.get(), &QSocketNotifier::activated, [this] {
-            char c = 0;
-            bool any = false;
-            while (::read(g_metricsSignalPipe[0], &c, 1) == 1)
-                any = true;
-            if (any)
-                m_onSignal();
-        });
-        struct sigaction sa {};
-        sa.sa_handler = onMetricsTerminationSignal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGINT, &sa, &m_oldInt);
-        sigaction(SIGTERM, &sa, &m_oldTerm);
-        m_installed = true;
-    }
-    ~SignalWatcher()
-    {
-        if (m_installed) {
-            sigaction(SIGINT, &m_oldInt, nullptr);
-            sigaction(SIGTERM, &m_oldTerm, nullptr);
-        }
-        m_notifier.reset();
-        for (int &fd : g_metricsSignalPipe)
-            if (fd >= 0) {
-                ::close(fd);
-                fd = -1;
-            }
-    }
-    SignalWatcher(const SignalWatcher &) = delete;
-    SignalWatcher &operator=(const SignalWatcher &) = delete;
-
-private:
-    std::function<void()> m_onSignal;
-    std::unique_ptr<QSocketNotifier> m_notifier;
-    struct sigaction m_oldInt {};
-    struct sigaction m_oldTerm {};
-    bool m_installed = false;
-};
 
 // ---- formatting ---------------------------------------------------------------------------------
 
@@ -371,7 +312,7 @@ int runScrape(CliContext &ctx)
             loop.exit(0);
         }
     });
-    SignalWatcher watcher([&loop] { loop.exit(kExitInterrupted); });
+    cli::SignalWatcher watcher([&loop](int) { loop.exit(kExitInterrupted); });
     QTimer::singleShot(0, &scraper, &Scraper::scrapeOnce);
     const int rc = loop.exec();
     if (rc == kExitInterrupted)
@@ -864,7 +805,7 @@ int runWatch(CliContext &ctx)
         if (!fired.isEmpty())
             loop.exit(kExitFailure);
     });
-    SignalWatcher watcher([&loop] { loop.exit(kExitInterrupted); });
+    cli::SignalWatcher watcher([&loop](int) { loop.exit(kExitInterrupted); });
     QTimer deadline;
     deadline.setSingleShot(true);
     constexpr int kDurationDone = 1000;  // internal: the loop's code when --duration elapsed

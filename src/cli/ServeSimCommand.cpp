@@ -1,5 +1,6 @@
 // codex-adminctl serve-sim: the local ccproxy simulator (proxy/Simulator.h) until SIGINT/SIGTERM.
 #include "CliContext.h"
+#include "SignalWatcher.h"
 
 #include "proxy/Simulator.h"
 
@@ -18,64 +19,6 @@
 using namespace codex::proxy;
 
 namespace {
-
-int g_simSignalPipe[2] = {-1, -1};
-
-extern "C" void onSimTerminationSignal(int sig)
-{
-    const char c = char(sig);
-    const int saved = errno;
-    [[maybe_unused]] const ssize_t n = ::write(g_simSignalPipe[1], &c, 1);
-    errno = saved;
-}
-
-/// SIGINT/SIGTERM → a callback on the event loop (self-pipe); the old handlers come back after.
-class SignalWatcher {
-public:
-    explicit SignalWatcher(std::function<void()> onSignal) : m_onSignal(std::move(onSignal))
-    {
-        if (::pipe2(g_simSignalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
-            return;
-        m_notifier = std::make_unique<QSocketNotifier>(g_simSignalPipe[0], QSocketNotifier::Read);
-        QObject::connect(m_notifier.get(), &QSocketNotifier::activated, [this] {
-            char c = 0;
-            bool any = false;
-            while (::read(g_simSignalPipe[0], &c, 1) == 1)
-                any = true;
-            if (any)
-                m_onSignal();
-        });
-        struct sigaction sa {};
-        sa.sa_handler = onSimTerminationSignal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGINT, &sa, &m_oldInt);
-        sigaction(SIGTERM, &sa, &m_oldTerm);
-        m_installed = true;
-    }
-    ~SignalWatcher()
-    {
-        if (m_installed) {
-            sigaction(SIGINT, &m_oldInt, nullptr);
-            sigaction(SIGTERM, &m_oldTerm, nullptr);
-        }
-        m_notifier.reset();
-        for (int &fd : g_simSignalPipe)
-            if (fd >= 0) {
-                ::close(fd);
-                fd = -1;
-            }
-    }
-    SignalWatcher(const SignalWatcher &) = delete;
-    SignalWatcher &operator=(const SignalWatcher &) = delete;
-
-private:
-    std::function<void()> m_onSignal;
-    std::unique_ptr<QSocketNotifier> m_notifier;
-    struct sigaction m_oldInt {};
-    struct sigaction m_oldTerm {};
-    bool m_installed = false;
-};
 
 /// The lines printed under "listening on": every switch that makes the simulator differ from a
 /// correct, fast ccproxy.
@@ -192,7 +135,7 @@ int cli::runServeSim(CliContext &outer)
     ctx.out.flush();
 
     QEventLoop loop;
-    SignalWatcher watcher([&loop] { loop.quit(); });
+    cli::SignalWatcher watcher([&loop](int) { loop.quit(); });
     loop.exec();
     sim.close();
     ctx.out << "ccproxy simulator stopped after serving " << sim.requestsServed() << " requests\n";
