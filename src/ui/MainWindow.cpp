@@ -5,6 +5,7 @@
 #include "ui/BatchPage.h"
 #include "ui/ConfigPage.h"
 #include "ui/EndpointsPage.h"
+#include "ui/MonitorPage.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -73,6 +74,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     addPage(m_archive);
     m_batch = new BatchPage(m_stack);
     addPage(m_batch);
+    m_monitor = new MonitorPage(m_stack);
+    addPage(m_monitor);
     m_endpoints = new EndpointsPage(m_stack);
     addPage(m_endpoints);
     connect(m_archive, &ArchivePage::restoreAsBatchRequested, this, [this](const QList<archive::ItemRow> &rows) {
@@ -110,6 +113,11 @@ void MainWindow::setBadge(const QString &text)
     m_badge->setStyleSheet(QStringLiteral("QLabel { background: #ffb300; color: #1a1a1a; font-weight: bold; "
                                           "padding: 2px 10px; border-radius: 3px; }"));
     m_badge->setVisible(!text.isEmpty());
+}
+
+void MainWindow::addDemoControls(QWidget *controls)
+{
+    statusBar()->insertPermanentWidget(0, controls);
 }
 
 void MainWindow::openWorkspace(const QString &folder)

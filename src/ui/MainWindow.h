@@ -15,6 +15,7 @@ class ConfigPage;
 class ArchivePage;
 class BatchPage;
 class EndpointsPage;
+class MonitorPage;
 
 /// The main window: a navigation list of the pages that work, the page, and a status bar with
 /// the workspace and the effective archive backend. It only hosts pages.
@@ -29,6 +30,7 @@ public:
     ArchivePage *archivePage() const { return m_archive; }
     BatchPage *batchPage() const { return m_batch; }
     EndpointsPage *endpointsPage() const { return m_endpoints; }
+    MonitorPage *monitorPage() const { return m_monitor; }
     /// Index of a page in the navigation (-1 when absent).
     int pageIndex(Page *page) const { return int(m_pages.indexOf(page)); }
     QListWidget *navigation() const { return m_nav; }
@@ -36,6 +38,8 @@ public:
 
     /// Set by --demo etc.: a label in the status bar.
     void setBadge(const QString &text);
+    /// Demo mode: the simulator's controls, in the status bar next to the badge.
+    void addDemoControls(QWidget *controls);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -55,6 +59,7 @@ private:
     ArchivePage *m_archive;
     BatchPage *m_batch;
     EndpointsPage *m_endpoints;
+    MonitorPage *m_monitor;
     QLabel *m_workspaceLabel;
     QLabel *m_backendLabel;
     QLabel *m_badge;

@@ -1,7 +1,10 @@
 // codex-admin: the desktop console.
 #include "common/Log.h"
 #include "common/Workspace.h"
+#include "demo/DemoTraffic.h"
 #include "demo/DemoWorkspace.h"
+#include "ui/DemoControls.h"
+#include "ui/MonitorPage.h"
 #include "ui/EndpointsPage.h"
 #include "ui/MainWindow.h"
 
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
                       QStringLiteral("Workspace folder holding .codex/ (default: the current folder when it has "
                                      ".codex/, else the last one used)."),
                       QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive, batch or endpoints."), QStringLiteral("PAGE")});
+    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive, batch, monitor or endpoints."), QStringLiteral("PAGE")});
     parser.addOption({QStringLiteral("demo"),
                       QStringLiteral("Demo mode: a temporary workspace with a sample archive and the ccproxy simulator "
                                      "running in-process; opens the Endpoints page.")});
@@ -122,6 +125,17 @@ int main(int argc, char **argv)
             settings.remove(QStringLiteral("workspace/last"));
         window.setBadge(QCoreApplication::translate("main", "DEMO — simulated ccproxy at %1").arg(demo->simulatorUrl()));
         window.endpointsPage()->selectEnvironment(demo->environmentName());
+        // The Monitor watches the simulator's /metrics and the demo's evidence log while steady
+        // traffic flows; the controls in the status bar change the simulator's behaviour live.
+        window.monitorPage()->setDemoSources(QUrl(demo->simulatorUrl() + QStringLiteral("/metrics")),
+                                             codex::Workspace(demo->root()).evidenceLogPath());
+        auto *traffic = new codex::demo::DemoTraffic(&window);
+        traffic->setBaseUrl(QUrl(demo->simulatorUrl()));
+        traffic->start();
+        auto *controls = new codex::ui::DemoControls(&window);
+        controls->setSimulator(demo->simulator());
+        controls->setTraffic(traffic);
+        window.addDemoControls(controls);
     } else {
         window.openWorkspace(folder);
     }
@@ -131,7 +145,9 @@ int main(int argc, char **argv)
         window.showPage(1);
     else if (page == QLatin1String("batch") || page == QLatin1String("2"))
         window.showPage(2);
-    else if (page == QLatin1String("endpoints") || page == QLatin1String("3") || (demo && page.isEmpty()))
+    else if (page == QLatin1String("monitor"))
+        window.showPage(window.pageIndex(window.monitorPage()));
+    else if (page == QLatin1String("endpoints") || (demo && page.isEmpty()))
         window.showPage(window.pageIndex(window.endpointsPage()));
     window.show();
     // For documentation and visual checks: grab the window once it has settled, then quit.
