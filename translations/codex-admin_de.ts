@@ -573,6 +573,115 @@
     </message>
 </context>
 <context>
+    <name>codex::models::HistoryModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>Umgebung</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>Pfad</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Total (ms)</source>
+        <translation>Gesamt (ms)</translation>
+    </message>
+</context>
+<context>
+    <name>codex::models::SseEventModel</name>
+    <message>
+        <source>error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <source>Time (ms)</source>
+        <translation>Zeit (ms)</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Event</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>Daten</translation>
+    </message>
+</context>
+<context>
+    <name>codex::models::SuiteResultModel</name>
+    <message>
+        <source>PASS</source>
+        <translation>BESTANDEN</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>FEHLSCHLAG</translation>
+    </message>
+    <message>
+        <source>INCONCLUSIVE</source>
+        <translation>UNKLAR</translation>
+    </message>
+    <message>
+        <source>ERROR</source>
+        <translation>FEHLER</translation>
+    </message>
+    <message>
+        <source>SKIPPED</source>
+        <translation>AUSGELASSEN</translation>
+    </message>
+    <message>
+        <source>not run</source>
+        <translation>nicht ausgeführt</translation>
+    </message>
+    <message>
+        <source>running…</source>
+        <translation>läuft…</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>ausstehend</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>Testfall</translation>
+    </message>
+    <message>
+        <source>Checklist item</source>
+        <translation>Checklistenpunkt</translation>
+    </message>
+    <message>
+        <source>Latency (ms)</source>
+        <translation>Latenz (ms)</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>Warnungen</translation>
+    </message>
+    <message>
+        <source>Reason for the first failure</source>
+        <translation>Grund des ersten Fehlschlags</translation>
+    </message>
+</context>
+<context>
     <name>codex::models::TombstoneModel</name>
     <message>
         <source>loading…</source>
@@ -1789,6 +1898,49 @@
     </message>
 </context>
 <context>
+    <name>codex::ui::DemoControls</name>
+    <message>
+        <source>Share of the simulator&apos;s /codex/* requests answered with HTTP 500</source>
+        <translation>Anteil der /codex/*-Anfragen, die der Simulator mit HTTP 500 beantwortet</translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> ms</translation>
+    </message>
+    <message>
+        <source>Mean extra latency of the simulator (exponentially distributed)</source>
+        <translation>Mittlere zusätzliche Latenz des Simulators (exponentialverteilt)</translation>
+    </message>
+    <message>
+        <source>Buffer streaming</source>
+        <translation>Streaming puffern</translation>
+    </message>
+    <message>
+        <source>Collect the whole stream and replay it, as the fork does</source>
+        <translation>Den ganzen Stream sammeln und erst dann wiedergeben, wie es der Fork tut</translation>
+    </message>
+    <message>
+        <source> req/s</source>
+        <translation> Anfragen/s</translation>
+    </message>
+    <message>
+        <source>Demo traffic sent to the simulator</source>
+        <translation>Demo-Traffic, der an den Simulator geschickt wird</translation>
+    </message>
+    <message>
+        <source>Traffic:</source>
+        <translation>Traffic:</translation>
+    </message>
+    <message>
+        <source>Simulator — error rate:</source>
+        <translation>Simulator — Fehlerrate:</translation>
+    </message>
+    <message>
+        <source>Latency:</source>
+        <translation>Latenz:</translation>
+    </message>
+</context>
+<context>
     <name>codex::ui::DiffDialog</name>
     <message>
         <source>Review changes to %1</source>
@@ -1805,6 +1957,934 @@
     <message>
         <source>%1 was changed on disk since it was opened. Overwrite those changes.</source>
         <translation>%1 wurde seit dem Öffnen auf der Festplatte geändert. Diese Änderungen überschreiben.</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::EndpointEnvironmentDialog</name>
+    <message>
+        <source>Add environment</source>
+        <translation>Umgebung hinzufügen</translation>
+    </message>
+    <message>
+        <source>Edit environment %1</source>
+        <translation>Umgebung %1 bearbeiten</translation>
+    </message>
+    <message>
+        <source>staging, production, local ccproxy…</source>
+        <translation>Staging, Produktion, lokaler ccproxy…</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Base URL:</source>
+        <translation>&amp;Basis-URL:</translation>
+    </message>
+    <message>
+        <source>Which ccproxy generation serves this environment: its paths, header names and known behaviour.</source>
+        <translation>Welche ccproxy-Generation diese Umgebung bedient: ihre Pfade, Header-Namen und ihr bekanntes Verhalten.</translation>
+    </message>
+    <message>
+        <source>&amp;Generation profile:</source>
+        <translation>&amp;Generationsprofil:</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>&amp;Timeout:</source>
+        <translation>&amp;Timeout:</translation>
+    </message>
+    <message>
+        <source>Extra headers (sent with every request)</source>
+        <translation>Zusätzliche Header (werden mit jeder Anfrage gesendet)</translation>
+    </message>
+    <message>
+        <source>Header</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Bearer token</source>
+        <translation>Bearer-Token</translation>
+    </message>
+    <message>
+        <source>No token</source>
+        <translation>Kein Token</translation>
+    </message>
+    <message>
+        <source>Token:</source>
+        <translation>Token:</translation>
+    </message>
+    <message>
+        <source>From environment variable:</source>
+        <translation>Aus Umgebungsvariable:</translation>
+    </message>
+    <message>
+        <source>paste the token</source>
+        <translation>Token einfügen</translation>
+    </message>
+    <message>
+        <source>stored — type a new one to replace it</source>
+        <translation>gespeichert — zum Ersetzen ein neues eingeben</translation>
+    </message>
+    <message>
+        <source>Show the token</source>
+        <translation>Token anzeigen</translation>
+    </message>
+    <message>
+        <source>Hide the token</source>
+        <translation>Token verbergen</translation>
+    </message>
+    <message>
+        <source>Store token</source>
+        <translation>Token speichern</translation>
+    </message>
+    <message>
+        <source>Puts the token into the system keychain when one is available, else keeps it in memory for this session only. It is never written to a file.</source>
+        <translation>Legt das Token im Schlüsselbund des Systems ab, sofern einer verfügbar ist, sonst nur für diese Sitzung im Arbeitsspeicher. Es wird nie in eine Datei geschrieben.</translation>
+    </message>
+    <message>
+        <source>TLS certificates accepted for this environment</source>
+        <translation>Für diese Umgebung akzeptierte TLS-Zertifikate</translation>
+    </message>
+    <message>
+        <source>None. When a request fails on a certificate, the response view offers to accept that certificate for this environment only.</source>
+        <translation>Keine. Scheitert eine Anfrage an einem Zertifikat, bietet die Antwortansicht an, dieses Zertifikat nur für diese Umgebung zu akzeptieren.</translation>
+    </message>
+    <message>
+        <source>The environment needs a name.</source>
+        <translation>Die Umgebung braucht einen Namen.</translation>
+    </message>
+    <message>
+        <source>An environment named &quot;%1&quot; exists already.</source>
+        <translation>Eine Umgebung namens „%1“ gibt es bereits.</translation>
+    </message>
+    <message>
+        <source>The base URL is empty.</source>
+        <translation>Die Basis-URL ist leer.</translation>
+    </message>
+    <message>
+        <source>The base URL is not a valid URL: %1</source>
+        <translation>Die Basis-URL ist keine gültige URL: %1</translation>
+    </message>
+    <message>
+        <source>The base URL must start with http:// or https:// (not &quot;%1&quot;).</source>
+        <translation>Die Basis-URL muss mit http:// oder https:// beginnen (nicht mit „%1“).</translation>
+    </message>
+    <message>
+        <source>The base URL has no host.</source>
+        <translation>Die Basis-URL enthält keinen Host.</translation>
+    </message>
+    <message>
+        <source>Put credentials into the token field, not into the URL.</source>
+        <translation>Zugangsdaten gehören in das Token-Feld, nicht in die URL.</translation>
+    </message>
+    <message>
+        <source>The environment variable name is not valid (letters, digits and _).</source>
+        <translation>Der Name der Umgebungsvariablen ist ungültig (erlaubt sind Buchstaben, Ziffern und _).</translation>
+    </message>
+    <message>
+        <source>Type the token, or choose No token.</source>
+        <translation>Geben Sie das Token ein oder wählen Sie „Kein Token“.</translation>
+    </message>
+    <message>
+        <source>Requests are sent without an Authorization header.</source>
+        <translation>Anfragen werden ohne Authorization-Header gesendet.</translation>
+    </message>
+    <message>
+        <source>The token is read from this variable of the app&apos;s environment when a request is sent.</source>
+        <translation>Das Token wird beim Senden einer Anfrage aus dieser Variablen der Prozessumgebung der App gelesen.</translation>
+    </message>
+    <message>
+        <source>%1 is set in this app&apos;s environment.</source>
+        <translation>%1 ist in der Prozessumgebung der App gesetzt.</translation>
+    </message>
+    <message>
+        <source>%1 is not set in this app&apos;s environment: requests will fail until it is.</source>
+        <translation>%1 ist in der Prozessumgebung der App nicht gesetzt: Anfragen schlagen fehl, bis die Variable gesetzt ist.</translation>
+    </message>
+    <message>
+        <source>Not stored yet: press Store token (pressing OK stores it too).</source>
+        <translation>Noch nicht gespeichert: „Token speichern“ drücken (auch OK speichert es).</translation>
+    </message>
+    <message>
+        <source>Stored in the system keychain.</source>
+        <translation>Im Schlüsselbund des Systems gespeichert.</translation>
+    </message>
+    <message>
+        <source>Kept in memory for this session only (no keychain); it is gone when the app quits.</source>
+        <translation>Nur für diese Sitzung im Arbeitsspeicher gehalten (kein Schlüsselbund); beim Beenden der App geht es verloren.</translation>
+    </message>
+    <message>
+        <source>Could not store the token: %1</source>
+        <translation>Das Token konnte nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>Stored in the system keychain (%1).</source>
+        <translation>Im Schlüsselbund des Systems gespeichert (%1).</translation>
+    </message>
+    <message>
+        <source>Kept in memory for this session only — %1. It is gone when the app quits; use an environment variable to keep it across runs.</source>
+        <translation>Nur für diese Sitzung im Arbeitsspeicher gehalten — %1. Beim Beenden der App geht es verloren; um es über Neustarts hinweg zu behalten, eine Umgebungsvariable verwenden.</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::EndpointResponseView</name>
+    <message>
+        <source>Assembled text:</source>
+        <translation>Zusammengesetzter Text:</translation>
+    </message>
+    <message>
+        <source>The text the model streamed, assembled from the deltas.</source>
+        <translation>Der vom Modell gestreamte Text, aus den Deltas zusammengesetzt.</translation>
+    </message>
+    <message>
+        <source>Reasoning:</source>
+        <translation>Reasoning:</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keines</translation>
+    </message>
+    <message>
+        <source>Stream</source>
+        <translation>Stream</translation>
+    </message>
+    <message>
+        <source>Body</source>
+        <translation>Body</translation>
+    </message>
+    <message>
+        <source>Header</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>Headers</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <source>Tool</source>
+        <translation>Tool</translation>
+    </message>
+    <message>
+        <source>Call id</source>
+        <translation>Aufruf-ID</translation>
+    </message>
+    <message>
+        <source>Arguments</source>
+        <translation>Argumente</translation>
+    </message>
+    <message>
+        <source>Tool calls</source>
+        <translation>Tool-Aufrufe</translation>
+    </message>
+    <message>
+        <source>Server-Sent Events appear here as they arrive.</source>
+        <translation>Server-Sent Events erscheinen hier, sobald sie eintreffen.</translation>
+    </message>
+    <message>
+        <source>No response yet — choose a template and press Send.</source>
+        <translation>Noch keine Antwort — eine Vorlage wählen und „Senden“ drücken.</translation>
+    </message>
+    <message>
+        <source>Sending %1 %2…</source>
+        <translation>%1 %2 wird gesendet…</translation>
+    </message>
+    <message>
+        <source>Waiting for %1 %2… %3 ms</source>
+        <translation>Warten auf %1 %2… %3 ms</translation>
+    </message>
+    <message>
+        <source>%1 %2 — receiving stream: %3 events, %4 ms</source>
+        <translation>%1 %2 — Stream wird empfangen: %3 Events, %4 ms</translation>
+    </message>
+    <message>
+        <source>%1 %2 — receiving… %3 ms</source>
+        <translation>%1 %2 — wird empfangen… %3 ms</translation>
+    </message>
+    <message>
+        <source>%1 events; the first %2 are listed.</source>
+        <translation>%1 Events; die ersten %2 sind aufgeführt.</translation>
+    </message>
+    <message>
+        <source>%1 events so far…</source>
+        <translation>Bisher %1 Events…</translation>
+    </message>
+    <message>
+        <source>The body was cut at the response size limit (%1 received); what arrived is shown.</source>
+        <translation>Der Body wurde an der Größengrenze für Antworten abgeschnitten (%1 empfangen); angezeigt wird, was angekommen ist.</translation>
+    </message>
+    <message>
+        <source>The body is not valid UTF-8: invalid bytes are shown as �.</source>
+        <translation>Der Body ist kein gültiges UTF-8: Ungültige Bytes werden als � angezeigt.</translation>
+    </message>
+    <message>
+        <source>Only the first %1 are shown.</source>
+        <translation>Nur die ersten %1 werden angezeigt.</translation>
+    </message>
+    <message>
+        <source>(empty body)</source>
+        <translation>(leerer Body)</translation>
+    </message>
+    <message>
+        <source>✔ valid JSON</source>
+        <translation>✔ gültiges JSON</translation>
+    </message>
+    <message>
+        <source>✘ invalid JSON: %1</source>
+        <translation>✘ ungültiges JSON: %1</translation>
+    </message>
+    <message>
+        <source>Tool calls (%1)</source>
+        <translation>Tool-Aufrufe (%1)</translation>
+    </message>
+    <message>
+        <source>%1 %2 · %3 %4 · %5 ms</source>
+        <translation>%1 %2 · %3 %4 · %5 ms</translation>
+    </message>
+    <message>
+        <source>No response: %1 · %2 %3</source>
+        <translation>Keine Antwort: %1 · %2 %3</translation>
+    </message>
+    <message>
+        <source>Certificate SHA-256: &lt;tt&gt;%1&lt;/tt&gt;</source>
+        <translation>SHA-256 des Zertifikats: &lt;tt&gt;%1&lt;/tt&gt;</translation>
+    </message>
+    <message>
+        <source>Accept this certificate for %1</source>
+        <translation>Dieses Zertifikat für %1 akzeptieren</translation>
+    </message>
+    <message>
+        <source>Only this certificate, only for the environment %1. Nothing else is trusted.</source>
+        <translation>Nur dieses Zertifikat und nur für die Umgebung %1. Allem anderen wird weiterhin nicht vertraut.</translation>
+    </message>
+    <message>
+        <source>Certificate %1 accepted for %2. Send the request again.</source>
+        <translation>Zertifikat %1 für %2 akzeptiert. Senden Sie die Anfrage erneut.</translation>
+    </message>
+    <message>
+        <source>The stream reported an error: %1</source>
+        <translation>Der Stream hat einen Fehler gemeldet: %1</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Streaming is buffered by the proxy&lt;/b&gt;: the first token came at %1 ms of %2 ms total (%3 deltas). ccproxy fork/legacy collect the upstream stream and replay it.</source>
+        <translation>&lt;b&gt;Der Proxy puffert das Streaming&lt;/b&gt;: Das erste Token kam nach %1 ms von insgesamt %2 ms (%3 Deltas). ccproxy fork/legacy sammeln den Upstream-Stream und geben ihn erst dann wieder.</translation>
+    </message>
+    <message>
+        <source>%1 events</source>
+        <translation>%1 Events</translation>
+    </message>
+    <message>
+        <source>ended with [DONE]</source>
+        <translation>endete mit [DONE]</translation>
+    </message>
+    <message>
+        <source>ended with response.completed</source>
+        <translation>endete mit response.completed</translation>
+    </message>
+    <message>
+        <source>no terminal event</source>
+        <translation>kein abschließendes Event</translation>
+    </message>
+    <message>
+        <source>the stream was cut in the middle of an event</source>
+        <translation>der Stream brach mitten in einem Event ab</translation>
+    </message>
+    <message>
+        <source>the first %1 are listed</source>
+        <translation>die ersten %1 sind aufgeführt</translation>
+    </message>
+    <message>
+        <source>Not a stream (Content-Type %1).</source>
+        <translation>Kein Stream (Content-Type %1).</translation>
+    </message>
+    <message>
+        <source>%1 %2 · %3 %4</source>
+        <translation>%1 %2 · %3 %4</translation>
+    </message>
+    <message>
+        <source> · %1 ms</source>
+        <translation> · %1 ms</translation>
+    </message>
+    <message>
+        <source> · stored %1</source>
+        <translation> · gespeichert am %1</translation>
+    </message>
+    <message>
+        <source>Stored summary from the history (bodies are kept up to 64 KiB).</source>
+        <translation>Gespeicherte Zusammenfassung aus dem Verlauf (Bodys werden bis 64 KiB aufbewahrt).</translation>
+    </message>
+    <message>
+        <source>Stored summary: %1 events (the events themselves are not kept in the history).</source>
+        <translation>Gespeicherte Zusammenfassung: %1 Events (die Events selbst werden im Verlauf nicht aufbewahrt).</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::EndpointTimingView</name>
+    <message>
+        <source>n/a</source>
+        <translation>k. A.</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>connect %1</source>
+        <translation>Verbindungsaufbau %1</translation>
+    </message>
+    <message>
+        <source>TTFB %1</source>
+        <translation>TTFB %1</translation>
+    </message>
+    <message>
+        <source>first token %1</source>
+        <translation>erstes Token %1</translation>
+    </message>
+    <message>
+        <source>total %1</source>
+        <translation>gesamt %1</translation>
+    </message>
+    <message>
+        <source>%1 tokens/s</source>
+        <translation>%1 Tokens/s</translation>
+    </message>
+    <message>
+        <source>Timing: send a request to see connect, TTFB, first token and total.</source>
+        <translation>Zeitmessung: Senden Sie eine Anfrage, um Verbindungsaufbau, TTFB, erstes Token und Gesamtzeit zu sehen.</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>Verbindungsaufbau</translation>
+    </message>
+    <message>
+        <source>First byte</source>
+        <translation>Erstes Byte</translation>
+    </message>
+    <message>
+        <source>First token</source>
+        <translation>Erstes Token</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Gesamt</translation>
+    </message>
+    <message>
+        <source>%1 tokens, %2 tokens/s</source>
+        <translation>%1 Tokens, %2 Tokens/s</translation>
+    </message>
+    <message>
+        <source>%1 received</source>
+        <translation>%1 empfangen</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::EndpointsPage</name>
+    <message>
+        <source>Responses</source>
+        <translation>Responses</translation>
+    </message>
+    <message>
+        <source>Responses (stream)</source>
+        <translation>Responses (Stream)</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
+        <source>Chat (stream)</source>
+        <translation>Chat (Stream)</translation>
+    </message>
+    <message>
+        <source>Chat with tools</source>
+        <translation>Chat mit Tools</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>Health</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>Modelle</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>&amp;Environment:</source>
+        <translation>&amp;Umgebung:</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Remove environment</source>
+        <translation>Umgebung entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the environment %1?</source>
+        <translation>Die Umgebung %1 entfernen?</translation>
+    </message>
+    <message>
+        <source>Request</source>
+        <translation>Anfrage</translation>
+    </message>
+    <message>
+        <source>Test suite</source>
+        <translation>Testsuite</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>Laden</translation>
+    </message>
+    <message>
+        <source>Endpoints: running %1…</source>
+        <translation>Endpoints: %1 läuft…</translation>
+    </message>
+    <message>
+        <source>Endpoints: suite finished — %1 passed, %2 failed</source>
+        <translation>Endpoints: Suite beendet — %1 bestanden, %2 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cancelled after %1 requests.</source>
+        <translation>Abgebrochen nach %1 Anfragen.</translation>
+    </message>
+    <message>
+        <source>Finished: %1 requests in %2 s (runner CPU %3 s).</source>
+        <translation>Fertig: %1 Anfragen in %2 s (CPU-Zeit des Lastgenerators: %3 s).</translation>
+    </message>
+    <message>
+        <source>Endpoints: load run finished — %1 req/s</source>
+        <translation>Endpoints: Lasttest beendet — %1 Anfragen/s</translation>
+    </message>
+    <message>
+        <source>Endpoints</source>
+        <translation>Endpoints</translation>
+    </message>
+    <message>
+        <source>&amp;Template:</source>
+        <translation>&amp;Vorlage:</translation>
+    </message>
+    <message>
+        <source>Fills the method, path and body from the environment&apos;s ccproxy generation.</source>
+        <translation>Füllt Methode, Pfad und Body passend zur ccproxy-Generation der Umgebung aus.</translation>
+    </message>
+    <message>
+        <source>/codex/responses or a full URL</source>
+        <translation>/codex/responses oder eine vollständige URL</translation>
+    </message>
+    <message>
+        <source>Headers:</source>
+        <translation>Header:</translation>
+    </message>
+    <message>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <source>Add a header</source>
+        <translation>Header hinzufügen</translation>
+    </message>
+    <message>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <source>Remove the selected header</source>
+        <translation>Ausgewählten Header entfernen</translation>
+    </message>
+    <message>
+        <source>Header</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>Body (JSON):</source>
+        <translation>Body (JSON):</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>&amp;Senden</translation>
+    </message>
+    <message>
+        <source>Send the request (Ctrl+Enter)</source>
+        <translation>Anfrage senden (Strg+Eingabe)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Save request…</source>
+        <translation>Anfrage speichern…</translation>
+    </message>
+    <message>
+        <source>Save request</source>
+        <translation>Anfrage speichern</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Save current…</source>
+        <translation>Aktuelle speichern…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Saved requests</source>
+        <translation>Gespeicherte Anfragen</translation>
+    </message>
+    <message>
+        <source>The %1 generation has no model list route.</source>
+        <translation>Die Generation %1 hat keine Route für die Modellliste.</translation>
+    </message>
+    <message>
+        <source>line %1, column %2: %3</source>
+        <translation>Zeile %1, Spalte %2: %3</translation>
+    </message>
+    <message>
+        <source>The body is not valid JSON — %1</source>
+        <translation>Der Body ist kein gültiges JSON — %1</translation>
+    </message>
+    <message>
+        <source>Fix the JSON body first.</source>
+        <translation>Korrigieren Sie zuerst den JSON-Body.</translation>
+    </message>
+    <message>
+        <source>Add an environment first.</source>
+        <translation>Fügen Sie zuerst eine Umgebung hinzu.</translation>
+    </message>
+    <message>
+        <source>Unknown variables left as they are: %1</source>
+        <translation>Unbekannte Variablen unverändert gelassen: %1</translation>
+    </message>
+    <message>
+        <source>Endpoints: %1 %2…</source>
+        <translation>Endpoints: %1 %2…</translation>
+    </message>
+    <message>
+        <source>Endpoints: history not written: %1</source>
+        <translation>Endpoints: Verlauf nicht geschrieben: %1</translation>
+    </message>
+    <message>
+        <source>Endpoints: %1 in %2 ms</source>
+        <translation>Endpoints: %1 in %2 ms</translation>
+    </message>
+    <message>
+        <source>Endpoints: %1</source>
+        <translation>Endpoints: %1</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1 cannot be read&lt;/b&gt;: %2&lt;br/&gt;It is left as it is until you change an environment or a saved request.</source>
+        <translation>&lt;b&gt;%1 kann nicht gelesen werden&lt;/b&gt;: %2&lt;br/&gt;Die Datei bleibt unverändert, bis Sie eine Umgebung oder eine gespeicherte Anfrage ändern.</translation>
+    </message>
+    <message>
+        <source>no token</source>
+        <translation>kein Token</translation>
+    </message>
+    <message>
+        <source>token from $%1</source>
+        <translation>Token aus $%1</translation>
+    </message>
+    <message>
+        <source>token in the keychain</source>
+        <translation>Token im Schlüsselbund</translation>
+    </message>
+    <message>
+        <source>token in memory (this session)</source>
+        <translation>Token im Arbeitsspeicher (nur diese Sitzung)</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · %3</source>
+        <translation>%1 · %2 · %3</translation>
+    </message>
+    <message>
+        <source>Generation profile %1; timeout %2 s; %3 extra headers; %4 accepted certificates</source>
+        <translation>Generationsprofil %1; Timeout %2 s; %3 zusätzliche Header; %4 akzeptierte Zertifikate</translation>
+    </message>
+    <message>
+        <source>No environment: add one (base URL of a ccproxy).</source>
+        <translation>Keine Umgebung: Fügen Sie eine hinzu (Basis-URL eines ccproxy).</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Cannot save %1&lt;/b&gt;: %2</source>
+        <translation>&lt;b&gt;%1 kann nicht gespeichert werden&lt;/b&gt;: %2</translation>
+    </message>
+    <message>
+        <source>Endpoints: certificate accepted for %1 only</source>
+        <translation>Endpoints: Zertifikat nur für %1 akzeptiert</translation>
+    </message>
+    <message>
+        <source>Run &amp;all</source>
+        <translation>&amp;Alle ausführen</translation>
+    </message>
+    <message>
+        <source>Run &amp;selected</source>
+        <translation>Aus&amp;gewählte ausführen</translation>
+    </message>
+    <message>
+        <source>Save results…</source>
+        <translation>Ergebnisse speichern…</translation>
+    </message>
+    <message>
+        <source>%v of %m</source>
+        <translation>%v von %m</translation>
+    </message>
+    <message>
+        <source>Save suite results</source>
+        <translation>Suite-Ergebnisse speichern</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Cases by seed 000 checklist item</source>
+        <translation>Testfälle nach Punkt der Seed-000-Checkliste</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>Schritt</translation>
+    </message>
+    <message>
+        <source>Assertion</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <source>Reason / evidence</source>
+        <translation>Grund / Nachweis</translation>
+    </message>
+    <message>
+        <source>Click a row of the table to see its assertions and the responses&apos; evidence.</source>
+        <translation>Klicken Sie auf eine Zeile der Tabelle, um ihre Prüfungen und die Nachweise aus den Antworten zu sehen.</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>Sonstige</translation>
+    </message>
+    <message>
+        <source>%1 — not for the %2 generation (only %3)</source>
+        <translation>%1 — nicht für die Generation %2 (nur %3)</translation>
+    </message>
+    <message>
+        <source>No case selected.</source>
+        <translation>Kein Testfall ausgewählt.</translation>
+    </message>
+    <message>
+        <source>Endpoints: running %1 cases against %2…</source>
+        <translation>Endpoints: %1 Testfälle laufen gegen %2…</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>bestanden</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>inconclusive</source>
+        <translation>unklar</translation>
+    </message>
+    <message>
+        <source>errors</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>skipped</source>
+        <translation>ausgelassen</translation>
+    </message>
+    <message>
+        <source> — &lt;b style=&apos;color:#2e7d32&apos;&gt;every case passed&lt;/b&gt;</source>
+        <translation> — &lt;b style=&apos;color:#2e7d32&apos;&gt;alle Testfälle bestanden&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source> — &lt;b style=&apos;color:#c62828&apos;&gt;not all passed&lt;/b&gt;</source>
+        <translation> — &lt;b style=&apos;color:#c62828&apos;&gt;nicht alle bestanden&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>observed: %1</source>
+        <translation>beobachtet: %1</translation>
+    </message>
+    <message>
+        <source>WARNING</source>
+        <translation>WARNUNG</translation>
+    </message>
+    <message>
+        <source>── step %1: %2 %3
+</source>
+        <translation>── Schritt %1: %2 %3
+</translation>
+    </message>
+    <message>
+        <source>status %1, %2 ms, TTFB %3, first token %4
+</source>
+        <translation>Status %1, %2 ms, TTFB %3, erstes Token %4
+</translation>
+    </message>
+    <message>
+        <source>no response: %1 — %2
+</source>
+        <translation>keine Antwort: %1 — %2
+</translation>
+    </message>
+    <message>
+        <source>request: %1
+</source>
+        <translation>Anfrage: %1
+</translation>
+    </message>
+    <message>
+        <source>stream: %1 events, text: %2
+</source>
+        <translation>Stream: %1 Events, Text: %2
+</translation>
+    </message>
+    <message>
+        <source>body: %1
+</source>
+        <translation>Body: %1
+</translation>
+    </message>
+    <message>
+        <source>There are no suite results to save yet.</source>
+        <translation>Es gibt noch keine Suite-Ergebnisse zum Speichern.</translation>
+    </message>
+    <message>
+        <source>%1 exists already; it was not replaced.</source>
+        <translation>%1 existiert bereits; die Datei wurde nicht ersetzt.</translation>
+    </message>
+    <message>
+        <source>Endpoints: suite results saved to %1</source>
+        <translation>Endpoints: Suite-Ergebnisse unter %1 gespeichert</translation>
+    </message>
+    <message>
+        <source>S&amp;treaming</source>
+        <translation>S&amp;treaming</translation>
+    </message>
+    <message>
+        <source>S&amp;tart</source>
+        <translation>&amp;Starten</translation>
+    </message>
+    <message>
+        <source>&amp;Requests (N):</source>
+        <translation>&amp;Anfragen (N):</translation>
+    </message>
+    <message>
+        <source>&amp;Concurrency (C):</source>
+        <translation>&amp;Parallelität (C):</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Done:</source>
+        <translation>Erledigt:</translation>
+    </message>
+    <message>
+        <source>Requests/s:</source>
+        <translation>Anfragen/s:</translation>
+    </message>
+    <message>
+        <source>Latency:</source>
+        <translation>Latenz:</translation>
+    </message>
+    <message>
+        <source>By status:</source>
+        <translation>Nach Status:</translation>
+    </message>
+    <message>
+        <source>Each request: %1 %2 from the Request tab (its body&apos;s &quot;stream&quot; follows the check box).</source>
+        <translation>Jede Anfrage: %1 %2 aus dem Reiter „Anfrage“ („stream“ im Body richtet sich nach dem Kontrollkästchen).</translation>
+    </message>
+    <message>
+        <source>Running %1 requests at concurrency %2 against %3…</source>
+        <translation>%1 Anfragen laufen mit Parallelität %2 gegen %3…</translation>
+    </message>
+    <message>
+        <source>Endpoints: load run started</source>
+        <translation>Endpoints: Lasttest gestartet</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; of %2</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; von %2</translation>
+    </message>
+    <message>
+        <source>p50 &lt;b&gt;%1&lt;/b&gt; · p95 &lt;b&gt;%2&lt;/b&gt; · p99 &lt;b&gt;%3&lt;/b&gt; · max %4 · TTFB p50 %5</source>
+        <translation>p50 &lt;b&gt;%1&lt;/b&gt; · p95 &lt;b&gt;%2&lt;/b&gt; · p99 &lt;b&gt;%3&lt;/b&gt; · max. %4 · TTFB p50 %5</translation>
+    </message>
+    <message>
+        <source> — &lt;b&gt;%1 errors&lt;/b&gt;</source>
+        <translation> — &lt;b&gt;%1 Fehler&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <comment>tab: load test (N requests at concurrency C)</comment>
+        <translation>Last</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::LoadHistogramWidget</name>
+    <message>
+        <source>Latency histogram (requests per bucket, upper bound in ms)</source>
+        <translation>Latenz-Histogramm (Anfragen pro Bucket, Obergrenze in ms)</translation>
+    </message>
+    <message>
+        <source>requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>latency ≤ ms</source>
+        <translation>Latenz ≤ ms</translation>
     </message>
 </context>
 <context>
@@ -1880,6 +2960,586 @@
     <message>
         <source>The batch has not stopped yet; try again in a moment.</source>
         <translation>Der Stapel hat noch nicht angehalten; versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <source>Demo simulator</source>
+        <translation>Demo-Simulator</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::MonitorChartPanel</name>
+    <message>
+        <source>PNG…</source>
+        <translation>PNG…</translation>
+    </message>
+    <message>
+        <source>Export this panel as a PNG image</source>
+        <translation>Dieses Diagramm als PNG-Bild exportieren</translation>
+    </message>
+    <message>
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <source>Export this panel&apos;s points as CSV (time, one column per series)</source>
+        <translation>Die Punkte dieses Diagramms als CSV exportieren (Zeit, eine Spalte pro Zeitreihe)</translation>
+    </message>
+    <message>
+        <source>%1 exists already; not overwritten</source>
+        <translation>%1 existiert bereits; nicht überschrieben</translation>
+    </message>
+    <message>
+        <source>Cannot render the panel %1 as PNG</source>
+        <translation>Das Diagramm %1 kann nicht als PNG gerendert werden</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::MonitorPage</name>
+    <message>
+        <source>Monitor</source>
+        <translation>Monitor</translation>
+    </message>
+    <message>
+        <source>http://127.0.0.1:8000/metrics (several: separate with spaces)</source>
+        <translation>http://127.0.0.1:8000/metrics (mehrere durch Leerzeichen trennen)</translation>
+    </message>
+    <message>
+        <source>ccproxy /metrics endpoints scraped directly</source>
+        <translation>Direkt abgefragte /metrics-Endpoints von ccproxy</translation>
+    </message>
+    <message>
+        <source>token ref: env:VAR / keychain:NAME</source>
+        <translation>Token-Referenz: env:VAR / keychain:NAME</translation>
+    </message>
+    <message>
+        <source>Where the scrape&apos;s bearer token comes from; the token itself is never saved</source>
+        <translation>Woher das Bearer-Token für den Scrape kommt; das Token selbst wird nie gespeichert</translation>
+    </message>
+    <message>
+        <source>Prometheus URL (optional)</source>
+        <translation>Prometheus-URL (optional)</translation>
+    </message>
+    <message>
+        <source>ccproxy names</source>
+        <translation>ccproxy-Namen</translation>
+    </message>
+    <message>
+        <source>seed spelling</source>
+        <translation>Schreibweise des Seeds</translation>
+    </message>
+    <message>
+        <source>custom</source>
+        <translation>benutzerdefiniert</translation>
+    </message>
+    <message>
+        <source>Metric and label names: the real ccproxy names, the seed&apos;s spelling (which no ccproxy version emits) or a custom naming from monitor.json</source>
+        <translation>Metrik- und Label-Namen: die echten ccproxy-Namen, die Schreibweise des Seeds (die keine ccproxy-Version ausgibt) oder eine eigene Benennung aus monitor.json</translation>
+    </message>
+    <message>
+        <source>all traffic</source>
+        <translation>gesamter Traffic</translation>
+    </message>
+    <message>
+        <source>by endpoint</source>
+        <translation>nach Endpoint</translation>
+    </message>
+    <message>
+        <source>by model</source>
+        <translation>nach Modell</translation>
+    </message>
+    <message>
+        <source>rate %1 s</source>
+        <translation>Rate %1 s</translation>
+    </message>
+    <message>
+        <source>rate %1 m</source>
+        <translation>Rate %1 min</translation>
+    </message>
+    <message>
+        <source>Window of rate() and histogram_quantile()</source>
+        <translation>Zeitfenster von rate() und histogram_quantile()</translation>
+    </message>
+    <message>
+        <source>5 m</source>
+        <translation>5 min</translation>
+    </message>
+    <message>
+        <source>15 m</source>
+        <translation>15 min</translation>
+    </message>
+    <message>
+        <source>1 h</source>
+        <translation>1 h</translation>
+    </message>
+    <message>
+        <source>6 h</source>
+        <translation>6 h</translation>
+    </message>
+    <message>
+        <source>24 h</source>
+        <translation>24 h</translation>
+    </message>
+    <message>
+        <source>Time window shown</source>
+        <translation>Angezeigtes Zeitfenster</translation>
+    </message>
+    <message>
+        <source>every %1 s</source>
+        <translation>alle %1 s</translation>
+    </message>
+    <message>
+        <source>Refresh interval (one scrape per interval)</source>
+        <translation>Aktualisierungsintervall (ein Scrape pro Intervall)</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Scrape:</source>
+        <translation>Scrape:</translation>
+    </message>
+    <message>
+        <source>Prometheus:</source>
+        <translation>Prometheus:</translation>
+    </message>
+    <message>
+        <source>Window:</source>
+        <translation>Zeitfenster:</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>Diagramme</translation>
+    </message>
+    <message>
+        <source>PromQL</source>
+        <translation>PromQL</translation>
+    </message>
+    <message>
+        <source>Not a URL: %1</source>
+        <translation>Keine URL: %1</translation>
+    </message>
+    <message>
+        <source>Mark stage…</source>
+        <translation>Stufe markieren…</translation>
+    </message>
+    <message>
+        <source>Place a rollout stage marker (staging, canary 5 %, canary 10 %, full, …) now or at a time you click on a chart</source>
+        <translation>Eine Markierung für eine Rollout-Stufe setzen (Staging, Canary 5 %, Canary 10 %, Vollständig, …), jetzt oder zu einem Zeitpunkt, den Sie in einem Diagramm anklicken</translation>
+    </message>
+    <message>
+        <source>Marker the before/after comparison is computed across</source>
+        <translation>Markierung, um die herum der Vorher-nachher-Vergleich berechnet wird</translation>
+    </message>
+    <message>
+        <source>± rate window × 5</source>
+        <translation>± Ratenfenster × 5</translation>
+    </message>
+    <message>
+        <source>± 1 m</source>
+        <translation>± 1 min</translation>
+    </message>
+    <message>
+        <source>± 5 m</source>
+        <translation>± 5 min</translation>
+    </message>
+    <message>
+        <source>± 15 m</source>
+        <translation>± 15 min</translation>
+    </message>
+    <message>
+        <source>± 1 h</source>
+        <translation>± 1 h</translation>
+    </message>
+    <message>
+        <source>Whose p50/p95/p99 the latency panel shows</source>
+        <translation>Wessen p50/p95/p99 das Latenzdiagramm zeigt</translation>
+    </message>
+    <message>
+        <source>Compare across:</source>
+        <translation>Vergleich um:</translation>
+    </message>
+    <message>
+        <source>Latency of:</source>
+        <translation>Latenz von:</translation>
+    </message>
+    <message>
+        <source>Request rate</source>
+        <translation>Anfragerate</translation>
+    </message>
+    <message>
+        <source>req/s</source>
+        <translation>Anfragen/s</translation>
+    </message>
+    <message>
+        <source>Error rate (5xx share)</source>
+        <translation>Fehlerrate (Anteil 5xx)</translation>
+    </message>
+    <message>
+        <source>%</source>
+        <translation>%</translation>
+    </message>
+    <message>
+        <source>Latency p50 / p95 / p99</source>
+        <translation>Latenz p50 / p95 / p99</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <source>Restore latency (evidence log)</source>
+        <translation>Latenz der Wiederherstellung (Nachweisprotokoll)</translation>
+    </message>
+    <message>
+        <source>Restore failures (RESTORE_FAIL share)</source>
+        <translation>Fehlgeschlagene Wiederherstellungen (Anteil RESTORE_FAIL)</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>Zeitreihe</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>Vorher</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>Nachher</translation>
+    </message>
+    <message>
+        <source>Δ</source>
+        <translation>Δ</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Beginn</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>Ende</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>Metrik</translation>
+    </message>
+    <message>
+        <source>Worst</source>
+        <translation>Schlechtester Wert</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>Regel</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Before / after&lt;/b&gt; (select or mark a stage)</source>
+        <translation>&lt;b&gt;Vorher / nachher&lt;/b&gt; (eine Stufe auswählen oder markieren)</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Threshold breaches&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Schwellenwertüberschreitungen&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Instant</source>
+        <translation>Instant</translation>
+    </message>
+    <message>
+        <source>Range (time window)</source>
+        <translation>Range (Zeitfenster)</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>Ausführen</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>At</source>
+        <translation>Zeitpunkt</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Punkte</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>Vorlage:</translation>
+    </message>
+    <message>
+        <source>Request rate (seed query 1)</source>
+        <translation>Anfragerate (Seed-Abfrage 1)</translation>
+    </message>
+    <message>
+        <source>5xx rate (seed query 2)</source>
+        <translation>5xx-Rate (Seed-Abfrage 2)</translation>
+    </message>
+    <message>
+        <source>p95 latency (seed query 3)</source>
+        <translation>p95-Latenz (Seed-Abfrage 3)</translation>
+    </message>
+    <message>
+        <source>Free-form</source>
+        <translation>Freie Abfrage</translation>
+    </message>
+    <message>
+        <source>Cannot read the monitor settings — %1. The page uses defaults and will not overwrite the file until it is fixed.</source>
+        <translation>Die Monitor-Einstellungen können nicht gelesen werden — %1. Die Seite verwendet Standardwerte und überschreibt die Datei nicht, bis sie korrigiert ist.</translation>
+    </message>
+    <message>
+        <source>Cannot save the monitor settings: %1</source>
+        <translation>Die Monitor-Einstellungen können nicht gespeichert werden: %1</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>every %1 ms</source>
+        <translation>alle %1 ms</translation>
+    </message>
+    <message>
+        <source>(no stage marker)</source>
+        <translation>(keine Stufenmarkierung)</translation>
+    </message>
+    <message>
+        <source>No token for %1: %2</source>
+        <translation>Kein Token für %1: %2</translation>
+    </message>
+    <message>
+        <source>no scrape URL</source>
+        <translation>keine Scrape-URL</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>angehalten</translation>
+    </message>
+    <message>
+        <source>last scrape failed: %1</source>
+        <translation>letzter Scrape fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>waiting for the first scrape…</source>
+        <translation>warte auf den ersten Scrape…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n scrape(s), last at %1</source>
+        <translation>
+            <numerusform>%n Scrape, zuletzt um %1</numerusform>
+            <numerusform>%n Scrapes, zuletzt um %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>No scrape URL: enter ccproxy&apos;s /metrics URL above.</source>
+        <translation>Keine Scrape-URL: Geben Sie oben die /metrics-URL von ccproxy ein.</translation>
+    </message>
+    <message>
+        <source>Scrape failed: %1</source>
+        <translation>Scrape fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Waiting for the first scrape of %1…</source>
+        <translation>Warte auf den ersten Scrape von %1…</translation>
+    </message>
+    <message>
+        <source>Waiting for a second scrape to compute rates…</source>
+        <translation>Warte auf einen zweiten Scrape, um Raten zu berechnen…</translation>
+    </message>
+    <message>
+        <source>No evidence log (open a workspace)</source>
+        <translation>Kein Nachweisprotokoll (Arbeitsbereich öffnen)</translation>
+    </message>
+    <message>
+        <source>No restore in the evidence log within the window
+(%1)</source>
+        <translation>Keine Wiederherstellung im Nachweisprotokoll innerhalb des Zeitfensters
+(%1)</translation>
+    </message>
+    <message>
+        <source>error rate</source>
+        <translation>Fehlerrate</translation>
+    </message>
+    <message>
+        <source>request rate</source>
+        <translation>Anfragerate</translation>
+    </message>
+    <message>
+        <source>%1 latency</source>
+        <translation>Latenz %1</translation>
+    </message>
+    <message>
+        <source>restore p99</source>
+        <translation>Wiederherstellung p99</translation>
+    </message>
+    <message>
+        <source>restore p50</source>
+        <translation>Wiederherstellung p50</translation>
+    </message>
+    <message>
+        <source>restore failures</source>
+        <translation>Fehlgeschlagene Wiederherstellungen</translation>
+    </message>
+    <message>
+        <source>RESTORE_FAIL share</source>
+        <translation>Anteil RESTORE_FAIL</translation>
+    </message>
+    <message>
+        <source>%1 %2%3 (%4)</source>
+        <translation>%1 %2%3 (%4)</translation>
+    </message>
+    <message>
+        <source>The naming matches no series — %1</source>
+        <translation>Die Benennung trifft auf keine Zeitreihe zu — %1</translation>
+    </message>
+    <message>
+        <source>The naming matches no series</source>
+        <translation>Die Benennung trifft auf keine Zeitreihe zu</translation>
+    </message>
+    <message>
+        <source>Mark rollout stage</source>
+        <translation>Rollout-Stufe markieren</translation>
+    </message>
+    <message>
+        <source>staging</source>
+        <translation>Staging</translation>
+    </message>
+    <message>
+        <source>canary 5 %</source>
+        <translation>Canary 5 %</translation>
+    </message>
+    <message>
+        <source>canary 10 %</source>
+        <translation>Canary 10 %</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>Vollständig</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>Jetzt</translation>
+    </message>
+    <message>
+        <source>At a time I click on a chart</source>
+        <translation>Zu einem Zeitpunkt, den ich in einem Diagramm anklicke</translation>
+    </message>
+    <message>
+        <source>Stage:</source>
+        <translation>Stufe:</translation>
+    </message>
+    <message>
+        <source>When:</source>
+        <translation>Zeitpunkt:</translation>
+    </message>
+    <message>
+        <source>Click on a chart at the time of “%1”</source>
+        <translation>Klicken Sie in einem Diagramm auf den Zeitpunkt von „%1“</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Before / after&lt;/b&gt; — mark a rollout stage to compare</source>
+        <translation>&lt;b&gt;Vorher / nachher&lt;/b&gt; — zum Vergleichen eine Rollout-Stufe markieren</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Before / after “%1”&lt;/b&gt; (%2, ± %3)</source>
+        <translation>&lt;b&gt;Vorher / nachher „%1“&lt;/b&gt; (%2, ± %3)</translation>
+    </message>
+    <message>
+        <source>%1 point(s) before, %2 after</source>
+        <translation>%1 Punkt(e) vorher, %2 nachher</translation>
+    </message>
+    <message>
+        <source>ongoing</source>
+        <translation>andauernd</translation>
+    </message>
+    <message>
+        <source>⚠ %1 %2 %3 %4 for %5</source>
+        <translation>⚠ %1 %2 %3 %4 seit %5</translation>
+    </message>
+    <message numerus="yes">
+        <source> (+%n more)</source>
+        <translation>
+            <numerusform> (+%n weitere)</numerusform>
+            <numerusform> (+%n weitere)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Monitor: no threshold breached</source>
+        <translation>Monitor: kein Schwellenwert überschritten</translation>
+    </message>
+    <message>
+        <source>No panel %1</source>
+        <translation>Kein Diagramm %1</translation>
+    </message>
+    <message>
+        <source>Unknown export format %1 (png or csv)</source>
+        <translation>Unbekanntes Exportformat %1 (png oder csv)</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG-Bild (*.png)</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV-Datei (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export panel</source>
+        <translation>Diagramm exportieren</translation>
+    </message>
+    <message>
+        <source>Set a Prometheus URL in the source bar first.</source>
+        <translation>Legen Sie zuerst in der Quellenleiste eine Prometheus-URL fest.</translation>
+    </message>
+    <message>
+        <source>The query is empty.</source>
+        <translation>Die Abfrage ist leer.</translation>
+    </message>
+    <message>
+        <source>Running…</source>
+        <translation>Läuft…</translation>
+    </message>
+    <message>
+        <source>Prometheus answered with an error (%1): %2</source>
+        <translation>Prometheus hat mit einem Fehler geantwortet (%1): %2</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>This query matches no series.</source>
+        <translation>Diese Abfrage trifft auf keine Zeitreihe zu.</translation>
+    </message>
+    <message>
+        <source>No series named %1.</source>
+        <translation>Keine Zeitreihe namens %1.</translation>
+    </message>
+    <message>
+        <source>Names that exist: %1</source>
+        <translation>Vorhandene Namen: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source> … and %n more</source>
+        <translation>
+            <numerusform> … und %n weiterer</numerusform>
+            <numerusform> … und %n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(The metric names could not be listed: %1)</source>
+        <translation>(Die Metriknamen konnten nicht aufgelistet werden: %1)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n series (%1), %2 ms</source>
+        <translation>
+            <numerusform>%n Zeitreihe (%1), %2 ms</numerusform>
+            <numerusform>%n Zeitreihen (%1), %2 ms</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2006,6 +3666,13 @@
     <message>
         <source>Finished: %1 restored, %2 failed.</source>
         <translation>Fertig: %1 wiederhergestellt, %2 fehlgeschlagen.</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>DEMO — simulated ccproxy at %1</source>
+        <translation>DEMO — simulierter ccproxy unter %1</translation>
     </message>
 </context>
 <context>

@@ -1,7 +1,7 @@
 // codex-adminctl batch-restore MANIFEST --by ACTOR: the reference's batch restore, with a real
 // worker pool, validation before anything runs, a resumable journal and clean cancellation.
 #include "CliContext.h"
-#include "SignalWatcher.h"
+#include "common/SignalWatcher.h"
 
 #include "archive/ArchiveStore.h"
 #include "batch/BatchJournal.h"
@@ -381,7 +381,7 @@ int batchRestore(CliContext &ctx)
         done = true;
         loop.quit();
     });
-    cli::SignalWatcher watcher([&](int sig) {
+    codex::SignalWatcher watcher([&](int sig) {
         if (signalled) {
             printer.message(QStringLiteral("Interrupted again: quitting at once (resume later with --resume)."));
             std::_Exit(128 + sig);

@@ -7,7 +7,7 @@
 // Exit codes: 0 ok; 1 failure (target down, API error, naming matches nothing, threshold breached);
 // 2 usage error (bad option, bad threshold spec); 3 `query` matched no series; 130 interrupted.
 #include "CliContext.h"
-#include "SignalWatcher.h"
+#include "common/SignalWatcher.h"
 
 #include "common/Url.h"
 #include "metrics/MetricNaming.h"
@@ -312,7 +312,7 @@ int runScrape(CliContext &ctx)
             loop.exit(0);
         }
     });
-    cli::SignalWatcher watcher([&loop](int) { loop.exit(kExitInterrupted); });
+    codex::SignalWatcher watcher([&loop](int) { loop.exit(kExitInterrupted); });
     QTimer::singleShot(0, &scraper, &Scraper::scrapeOnce);
     const int rc = loop.exec();
     if (rc == kExitInterrupted)
@@ -805,7 +805,7 @@ int runWatch(CliContext &ctx)
         if (!fired.isEmpty())
             loop.exit(kExitFailure);
     });
-    cli::SignalWatcher watcher([&loop](int) { loop.exit(kExitInterrupted); });
+    codex::SignalWatcher watcher([&loop](int) { loop.exit(kExitInterrupted); });
     QTimer deadline;
     deadline.setSingleShot(true);
     constexpr int kDurationDone = 1000;  // internal: the loop's code when --duration elapsed

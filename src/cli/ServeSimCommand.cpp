@@ -1,6 +1,6 @@
 // codex-adminctl serve-sim: the local ccproxy simulator (proxy/Simulator.h) until SIGINT/SIGTERM.
 #include "CliContext.h"
-#include "SignalWatcher.h"
+#include "common/SignalWatcher.h"
 
 #include "proxy/Simulator.h"
 
@@ -135,7 +135,7 @@ int cli::runServeSim(CliContext &outer)
     ctx.out.flush();
 
     QEventLoop loop;
-    cli::SignalWatcher watcher([&loop](int) { loop.quit(); });
+    codex::SignalWatcher watcher([&loop](int) { loop.quit(); });
     loop.exec();
     sim.close();
     ctx.out << "ccproxy simulator stopped after serving " << sim.requestsServed() << " requests\n";

@@ -196,7 +196,7 @@ QVariant SuiteResultModel::headerData(int section, Qt::Orientation orientation, 
     case CaseColumn: return tr("Case");
     case ChecklistColumn: return tr("Checklist item");
     case LatencyColumn: return tr("Latency (ms)");
-    case ReasonColumn: return tr("Reason of the first failure");
+    case ReasonColumn: return tr("Reason for the first failure");
     case WarningsColumn: return tr("Warnings");
     }
     return {};

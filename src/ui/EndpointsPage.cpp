@@ -197,7 +197,7 @@ EndpointsPage::EndpointsPage(QWidget *parent)
     m_tabs->setObjectName(QStringLiteral("endpointsTabs"));
     m_tabs->addTab(buildRequestTab(), tr("Request"));
     m_tabs->addTab(buildSuiteTab(), tr("Test suite"));
-    m_tabs->addTab(buildLoadTab(), tr("Load"));
+    m_tabs->addTab(buildLoadTab(), tr("Load", "tab: load test (N requests at concurrency C)"));
     outer->addWidget(m_tabs, 1);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { updateLoadButtons(); });
 

@@ -20,6 +20,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QToolBar>
 
 namespace codex::ui {
 
@@ -117,7 +118,12 @@ void MainWindow::setBadge(const QString &text)
 
 void MainWindow::addDemoControls(QWidget *controls)
 {
-    statusBar()->insertPermanentWidget(0, controls);
+    // A toolbar of its own at the bottom: the status bar is too narrow for the controls.
+    auto *bar = new QToolBar(tr("Demo simulator"), this);
+    bar->setObjectName(QStringLiteral("demoToolBar"));
+    bar->setMovable(false);
+    bar->addWidget(controls);
+    addToolBar(Qt::BottomToolBarArea, bar);
 }
 
 void MainWindow::openWorkspace(const QString &folder)

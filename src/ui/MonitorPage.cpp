@@ -585,6 +585,10 @@ void MonitorPage::setDemoSources(const QUrl &scrapeUrl, const QString &evidenceL
     ScrapeSource s;
     s.url = scrapeUrl;
     m_settings.scrapes = {s};
+    // A demo is watched live: a short window that fills quickly and a scrape every second.
+    m_settings.refreshMs = 1000;
+    m_settings.rateWindowS = 30;
+    m_settings.timeWindowS = 300;
     m_loading = true;
     applySettingsToUi();
     m_loading = false;
@@ -1364,29 +1368,31 @@ void MonitorPage::onPromAnswer(const QString &tag, const ApiResult &result)
     }
     m_promMessage->setStyleSheet(QString());
     if (result.series.isEmpty()) {
-        // say which names the query asked for that do not exist, and which do
-        QString err;
-        const QStringList names = m_prom->metricNamesSync(&err);
-        QStringList asked;
-        static const QRegularExpression re(QStringLiteral("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*[{\\[]"));
-        for (auto it = re.globalMatch(tag); it.hasNext();) {
-            const QString n = it.next().captured(1);
-            if (!asked.contains(n) && !names.contains(n))
-                asked << n;
-        }
-        QString text = tr("This query matches no series.");
-        if (!asked.isEmpty())
-            text += QLatin1Char(' ') + tr("No series named %1.").arg(asked.join(QStringLiteral(", ")));
-        if (!names.isEmpty()) {
-            QStringList shown = names.mid(0, 40);
-            text += QLatin1Char(' ') + tr("Names that exist: %1").arg(shown.join(QStringLiteral(", ")));
-            if (names.size() > 40)
-                text += tr(" … and %n more", nullptr, int(names.size()) - 40);
-        } else if (!err.isEmpty()) {
-            text += QLatin1Char(' ') + tr("(The metric names could not be listed: %1)").arg(err);
-        }
-        m_promMessage->setText(text);
-        Q_EMIT promQlAnswered(result);
+        // Say which names the query asked for that do not exist, and which do (asked for
+        // asynchronously: the GUI never waits on the network).
+        m_promMessage->setText(tr("This query matches no series."));
+        m_prom->metricNames(this, [this, tag, result](const QStringList &names, const QString &err) {
+            QStringList asked;
+            static const QRegularExpression re(QStringLiteral("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*[{\\[]"));
+            for (auto it = re.globalMatch(tag); it.hasNext();) {
+                const QString n = it.next().captured(1);
+                if (!asked.contains(n) && !names.contains(n))
+                    asked << n;
+            }
+            QString text = tr("This query matches no series.");
+            if (!asked.isEmpty())
+                text += QLatin1Char(' ') + tr("No series named %1.").arg(asked.join(QStringLiteral(", ")));
+            if (!names.isEmpty()) {
+                QStringList shown = names.mid(0, 40);
+                text += QLatin1Char(' ') + tr("Names that exist: %1").arg(shown.join(QStringLiteral(", ")));
+                if (names.size() > 40)
+                    text += tr(" … and %n more", nullptr, int(names.size()) - 40);
+            } else if (!err.isEmpty()) {
+                text += QLatin1Char(' ') + tr("(The metric names could not be listed: %1)").arg(err);
+            }
+            m_promMessage->setText(text);
+            Q_EMIT promQlAnswered(result);
+        });
         return;
     }
     m_promMessage->setText(tr("%n series (%1), %2 ms", nullptr, int(result.series.size()))

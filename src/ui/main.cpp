@@ -1,6 +1,7 @@
 // codex-admin: the desktop console.
 #include "common/Log.h"
 #include "common/Workspace.h"
+#include "common/SignalWatcher.h"
 #include "demo/DemoTraffic.h"
 #include "demo/DemoWorkspace.h"
 #include "ui/DemoControls.h"
@@ -158,5 +159,8 @@ int main(int argc, char **argv)
                 std::fprintf(stderr, "codex-admin: cannot write %s\n", qPrintable(shot));
             QCoreApplication::quit();
         });
+    // Ctrl-C or a kill ends the app through its event loop, so the demo's temporary workspace
+    // is removed and the simulator stopped as on a normal quit.
+    codex::SignalWatcher stopOnSignal([](int) { QCoreApplication::quit(); });
     return app.exec();
 }

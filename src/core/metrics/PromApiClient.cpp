@@ -304,6 +304,24 @@ ApiResult PromApiClient::queryRangeSync(const QString &promql, qint64 startMs, q
     return waitFor(this, [&](const QString &tag) { queryRange(promql, startMs, endMs, stepS, tag); });
 }
 
+namespace {
+
+QStringList namesFrom(const ApiResult &result, QString *error)
+{
+    QStringList names;
+    if (!result.ok) {
+        if (error)
+            *error = result.errorType.isEmpty() ? result.error : QStringLiteral("%1: %2").arg(result.errorType, result.error);
+        return names;
+    }
+    for (const auto &s : result.series)
+        for (const auto &l : s.labels)
+            names << l.second;
+    return names;
+}
+
+}  // namespace
+
 QStringList PromApiClient::metricNamesSync(QString *error)
 {
     ApiResult result;
@@ -316,16 +334,16 @@ QStringList PromApiClient::metricNamesSync(QString *error)
     });
     if (!done)
         loop.exec();
-    QStringList names;
-    if (!result.ok) {
-        if (error)
-            *error = result.errorType.isEmpty() ? result.error : QStringLiteral("%1: %2").arg(result.errorType, result.error);
-        return names;
-    }
-    for (const auto &s : result.series)
-        for (const auto &l : s.labels)
-            names << l.second;
-    return names;
+    return namesFrom(result, error);
+}
+
+void PromApiClient::metricNames(QObject *context, std::function<void(const QStringList &, const QString &)> done)
+{
+    d->send(QStringLiteral("/api/v1/label/__name__/values"), {}, context, [done = std::move(done)](ApiResult r) {
+        QString error;
+        const QStringList names = namesFrom(r, &error);
+        done(names, error);
+    });
 }
 
 }  // namespace codex::metrics

@@ -6,6 +6,7 @@
 #include <QUrl>
 #include <QVector>
 
+#include <functional>
 #include <memory>
 
 namespace codex::metrics {
@@ -47,6 +48,9 @@ public:
     ApiResult querySync(const QString &promql, qint64 atMs = 0);
     ApiResult queryRangeSync(const QString &promql, qint64 startMs, qint64 endMs, int stepS);
     QStringList metricNamesSync(QString *error = nullptr);
+    /// Asynchronous /api/v1/label/__name__/values: `done(names, error)` is called on `context`'s
+    /// thread (not at all when context is destroyed first).
+    void metricNames(QObject *context, std::function<void(const QStringList &names, const QString &error)> done);
 
     static ApiResult parseResponse(int httpStatus, const QByteArray &body);
 

@@ -1,4 +1,4 @@
-#include "SignalWatcher.h"
+#include "common/SignalWatcher.h"
 
 #include <QObject>
 #include <QSocketNotifier>
@@ -22,7 +22,7 @@ extern "C" void onTerminationSignal(int sig)
 
 }  // namespace
 
-namespace cli {
+namespace codex {
 
 SignalWatcher::SignalWatcher(std::function<void(int)> onSignal) : m_onSignal(std::move(onSignal))
 {
@@ -57,4 +57,4 @@ SignalWatcher::~SignalWatcher()
         }
 }
 
-}  // namespace cli
+}  // namespace codex

@@ -7,10 +7,10 @@
 
 class QSocketNotifier;
 
-namespace cli {
+namespace codex {
 
 /// Turns SIGINT/SIGTERM into a callback on the event loop (self-pipe: the handler only writes a
-/// byte), for commands that stop cleanly (batch-restore cancels, serve-sim and watch exit).
+/// byte), for commands that stop cleanly (batch-restore cancels, serve-sim and watch exit, the demo app quits and removes its temporary workspace).
 /// Restores the previous handlers when destroyed. One at a time per process.
 class SignalWatcher {
 public:
@@ -27,4 +27,4 @@ private:
     bool m_installed = false;
 };
 
-}  // namespace cli
+}  // namespace codex
