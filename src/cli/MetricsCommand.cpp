@@ -229,6 +229,22 @@ std::optional<QByteArray> authOption(CliContext &ctx, const QCommandLineParser &
     return QByteArray("Bearer ") + token;
 }
 
+/// The scrape target of `scrape` / `watch`: URL (+ /metrics), --timeout, --token-env.
+std::optional<ScrapeTarget> targetOptions(CliContext &ctx, const QCommandLineParser &parser, const QUrl &url, int *code)
+{
+    const auto timeout = secondsOption(ctx, parser, QStringLiteral("timeout"), 5, code);
+    if (!timeout)
+        return std::nullopt;
+    const auto auth = authOption(ctx, parser, code);
+    if (!auth)
+        return std::nullopt;
+    ScrapeTarget target;
+    target.url = withMetricsPath(url);
+    target.authHeader = *auth;
+    target.timeoutMs = int(std::ceil(*timeout * 1000));
+    return target;
+}
+
 void addScrapeOptions(QCommandLineParser &parser, const QString &intervalDefault)
 {
     parser.addOptions({
@@ -276,18 +292,11 @@ int runScrape(CliContext &ctx)
     const auto interval = secondsOption(ctx, parser, QStringLiteral("interval"), 5, &code);
     if (!interval)
         return code;
-    const auto timeout = secondsOption(ctx, parser, QStringLiteral("timeout"), 5, &code);
-    if (!timeout)
+    const auto targetOpt = targetOptions(ctx, parser, *url, &code);
+    if (!targetOpt)
         return code;
-    const auto auth = authOption(ctx, parser, &code);
-    if (!auth)
-        return code;
+    const ScrapeTarget target = *targetOpt;
     const bool json = parser.isSet(QStringLiteral("json"));
-
-    ScrapeTarget target;
-    target.url = withMetricsPath(*url);
-    target.authHeader = *auth;
-    target.timeoutMs = int(std::ceil(*timeout * 1000));
     const QString shownUrl = redactUrl(target.url.toString());
 
     Scraper scraper;
@@ -712,18 +721,11 @@ int runWatch(CliContext &ctx)
     const auto window = secondsOption(ctx, parser, QStringLiteral("window"), std::max(10.0, 4 * *interval), &code);
     if (!window)
         return code;
-    const auto timeout = secondsOption(ctx, parser, QStringLiteral("timeout"), 5, &code);
-    if (!timeout)
+    const auto targetOpt = targetOptions(ctx, parser, *url, &code);
+    if (!targetOpt)
         return code;
-    const auto auth = authOption(ctx, parser, &code);
-    if (!auth)
-        return code;
+    const ScrapeTarget target = *targetOpt;
     const bool json = parser.isSet(QStringLiteral("json"));
-
-    ScrapeTarget target;
-    target.url = withMetricsPath(*url);
-    target.authHeader = *auth;
-    target.timeoutMs = int(std::ceil(*timeout * 1000));
     const QString shownUrl = redactUrl(target.url.toString());
 
     MonitorEngine engine;

@@ -121,7 +121,7 @@ int SuiteResultModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-static QString verdictText(Verdict v)
+QString SuiteResultModel::verdictText(Verdict v)
 {
     switch (v) {
     case Verdict::Pass: return SuiteResultModel::tr("PASS");

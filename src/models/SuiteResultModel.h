@@ -36,6 +36,8 @@ public:
     int doneCount() const;
 
     static QColor verdictColor(proxy::Verdict verdict);
+    /// PASS, FAIL, … in the user's language.
+    static QString verdictText(proxy::Verdict verdict);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

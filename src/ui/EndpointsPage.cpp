@@ -122,7 +122,7 @@ QJsonObject chatBody(bool stream, bool tools)
 
 QString verdictText(Verdict v)
 {
-    return verdictName(v).toUpper();
+    return models::SuiteResultModel::verdictText(v);
 }
 
 QString fmtMs(double ms)

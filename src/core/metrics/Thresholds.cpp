@@ -93,48 +93,28 @@ std::optional<ThresholdRule> ThresholdRule::fromJson(const QJsonObject &o, QStri
 
 QList<ThresholdRule> ThresholdRule::seedPresets()
 {
-    QList<ThresholdRule> rules;
-    ThresholdRule r;
-    r.id = QStringLiteral("seed-error-rate-page");
-    r.metric = QStringLiteral("error_ratio");
-    r.op = QStringLiteral(">");
-    r.value = 0.01;
-    r.forS = 60;
-    r.severity = Severity::Page;
-    r.description = QStringLiteral("error rate > 1 % for 1 min (seed 000 success criteria, seed 004: page on-call)");
-    rules << r;
-
-    r = {};
-    r.id = QStringLiteral("seed-restore-p99-warn");
-    r.metric = QStringLiteral("restore_p99_ms");
-    r.op = QStringLiteral(">");
-    r.value = 500;
-    r.forS = 0;
-    r.severity = Severity::Warn;
-    r.description = QStringLiteral("restore p99 > 500 ms (seed 004: restore latency unchanged, p99 < 500 ms)");
-    rules << r;
-
-    r = {};
-    r.id = QStringLiteral("seed-restore-p99-investigate");
-    r.metric = QStringLiteral("restore_p99_ms");
-    r.op = QStringLiteral(">");
-    r.value = 1000;
-    r.forS = 0;
-    r.severity = Severity::Investigate;
-    r.description = QStringLiteral("restore p99 > 1 s (seed 004: investigate database)");
-    rules << r;
-
-    r = {};
-    r.id = QStringLiteral("seed-post-deploy-error-rate");
-    r.metric = QStringLiteral("error_ratio");
-    r.op = QStringLiteral(">=");
-    r.value = 0.001;
-    r.forS = 60;
-    r.severity = Severity::Warn;
-    r.description = QStringLiteral("post-deploy error rate must stay below 0.1 % (seed 004 day 1): breached while "
-                                   "error rate >= 0.1 % for 1 min");
-    rules << r;
-    return rules;
+    const auto rule = [](const char *id, const char *metric, const char *op, double value, int forS, Severity severity,
+                         const char *description) {
+        ThresholdRule r;
+        r.id = QString::fromLatin1(id);
+        r.metric = QString::fromLatin1(metric);
+        r.op = QString::fromLatin1(op);
+        r.value = value;
+        r.forS = forS;
+        r.severity = severity;
+        r.description = QString::fromUtf8(description);
+        return r;
+    };
+    return {
+        rule("seed-error-rate-page", "error_ratio", ">", 0.01, 60, Severity::Page,
+             "error rate > 1 % for 1 min (seed 000 success criteria, seed 004: page on-call)"),
+        rule("seed-restore-p99-warn", "restore_p99_ms", ">", 500, 0, Severity::Warn,
+             "restore p99 > 500 ms (seed 004: restore latency unchanged, p99 < 500 ms)"),
+        rule("seed-restore-p99-investigate", "restore_p99_ms", ">", 1000, 0, Severity::Investigate,
+             "restore p99 > 1 s (seed 004: investigate database)"),
+        rule("seed-post-deploy-error-rate", "error_ratio", ">=", 0.001, 60, Severity::Warn,
+             "post-deploy error rate must stay below 0.1 % (seed 004 day 1): breached while error rate >= 0.1 % for 1 min"),
+    };
 }
 
 std::optional<ThresholdRule> ThresholdRule::parse(const QString &spec, QString *error)
