@@ -31,14 +31,28 @@ inline void writeFile(const QString &path, const QByteArray &bytes)
     f.write(bytes);
 }
 
-/// The URL of a database server the CTest fixtures started (tests/fixtures/dbserver.sh writes it
-/// to the file the environment variable names); empty when the variable or the file is missing.
-inline QString serverUrl(const char *envVar)
+/// The URL of a server a CTest fixture started (tests/fixtures/dbserver.sh and promserver.sh write
+/// it to the file the environment variable names); empty when the variable or the file is missing,
+/// with the reason in *why.
+inline QString serverUrl(const char *envVar, QString *why = nullptr)
 {
-    QFile f(qEnvironmentVariable(envVar));
-    if (f.fileName().isEmpty() || !f.open(QIODevice::ReadOnly))
-        return {};
-    return QString::fromUtf8(f.readAll()).trimmed();
+    const QString file = qEnvironmentVariable(envVar);
+    QString reason;
+    QString url;
+    if (file.isEmpty()) {
+        reason = QStringLiteral("environment variable %1 is not set: run this test through ctest (its server fixture) or start "
+                                "the server script in tests/fixtures by hand and export it")
+                     .arg(QLatin1String(envVar));
+    } else if (QFile f(file); !f.open(QIODevice::ReadOnly)) {
+        reason = QStringLiteral("%1=%2 cannot be read (did the fixture's start test fail?)").arg(QLatin1String(envVar), file);
+    } else {
+        url = QString::fromUtf8(f.readAll()).trimmed();
+        if (url.isEmpty())
+            reason = QStringLiteral("%1 is empty").arg(file);
+    }
+    if (why)
+        *why = reason;
+    return url;
 }
 
 /// Makes an item's recorded content hash wrong (64 times `fill`), so that restoring it must fail

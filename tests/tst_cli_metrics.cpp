@@ -29,23 +29,6 @@ using namespace codex::proxy;
 
 namespace {
 
-QString readUrlFile(const char *envVar, QString *why)
-{
-    const QString file = qEnvironmentVariable(envVar);
-    if (file.isEmpty()) {
-        *why = QStringLiteral("environment variable %1 is not set: run this test through ctest (the prometheus fixture) or start "
-                              "tests/fixtures/promserver.sh by hand and export it")
-                   .arg(QLatin1String(envVar));
-        return {};
-    }
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly)) {
-        *why = QStringLiteral("%1=%2 cannot be read (did the prometheus_start fixture fail?)").arg(QLatin1String(envVar), file);
-        return {};
-    }
-    return QString::fromUtf8(f.readAll()).trimmed();
-}
-
 /// codex-adminctl with a clean environment (as testutil::runCtl), started asynchronously so that
 /// this process's event loop (in-process servers, load runners) keeps running meanwhile.
 std::unique_ptr<QProcess> startCtl(const QString &workspace, const QStringList &args)
@@ -190,9 +173,9 @@ private Q_SLOTS:
     {
         QVERIFY(m_ws.isValid());
         QString why;
-        m_promUrl = readUrlFile("CODEX_TEST_PROM_URL_FILE", &why);
+        m_promUrl = testutil::serverUrl("CODEX_TEST_PROM_URL_FILE", &why);
         QVERIFY2(!m_promUrl.isEmpty(), qPrintable(why));
-        m_simUrl = readUrlFile("CODEX_TEST_PROM_SIM_URL_FILE", &why);
+        m_simUrl = testutil::serverUrl("CODEX_TEST_PROM_SIM_URL_FILE", &why);
         QVERIFY2(!m_simUrl.isEmpty(), qPrintable(why));
         // Traffic Prometheus can see (its series exist only once requests were served), then wait
         // until it has scraped it.

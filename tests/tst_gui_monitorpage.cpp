@@ -336,15 +336,11 @@ void TestMonitorPage::demoControlsDriveTheSimulator()
 void TestMonitorPage::promQlTabAgainstRealPrometheus()
 {
     // The CTest fixture runs a real Prometheus scraping a simulator every second; no silent skip.
-    const QByteArray file = qgetenv("CODEX_TEST_PROM_URL_FILE");
-    QVERIFY2(!file.isEmpty(), "CODEX_TEST_PROM_URL_FILE is not set: run through ctest (Prometheus fixture)");
-    QFile f(QString::fromLocal8Bit(file));
-    QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
-    const QUrl promUrl(QString::fromUtf8(f.readAll()).trimmed());
-    QVERIFY(promUrl.isValid());
-    QFile simFile(QString::fromLocal8Bit(qgetenv("CODEX_TEST_PROM_SIM_URL_FILE")));
-    QVERIFY2(simFile.open(QIODevice::ReadOnly), "CODEX_TEST_PROM_SIM_URL_FILE is not readable");
-    const QString simUrl = QString::fromUtf8(simFile.readAll()).trimmed();
+    QString why;
+    const QUrl promUrl(testutil::serverUrl("CODEX_TEST_PROM_URL_FILE", &why));
+    QVERIFY2(promUrl.isValid() && !promUrl.isEmpty(), qPrintable(why));
+    const QString simUrl = testutil::serverUrl("CODEX_TEST_PROM_SIM_URL_FILE", &why);
+    QVERIFY2(!simUrl.isEmpty(), qPrintable(why));
 
     // Some traffic on the scraped simulator, so its counters exist in Prometheus.
     {

@@ -42,26 +42,6 @@ const QString kSel = QStringLiteral("{service_type=\"codex\"}");
 const QString kRequests = QStringLiteral("ccproxy_requests_total");
 const QString kBuckets = QStringLiteral("ccproxy_response_duration_seconds_bucket");
 
-QString readUrlFile(const char *envVar, QString *why)
-{
-    const QString file = qEnvironmentVariable(envVar);
-    if (file.isEmpty()) {
-        *why = QStringLiteral("environment variable %1 is not set: run this test through ctest (the prometheus fixture) or start "
-                              "tests/fixtures/promserver.sh by hand and export it")
-                   .arg(QLatin1String(envVar));
-        return {};
-    }
-    QFile f(file);
-    if (!f.open(QIODevice::ReadOnly)) {
-        *why = QStringLiteral("%1=%2 cannot be read (did the prometheus_start fixture fail?)").arg(QLatin1String(envVar), file);
-        return {};
-    }
-    const QString url = QString::fromUtf8(f.readAll()).trimmed();
-    if (url.isEmpty())
-        *why = QStringLiteral("%1 is empty").arg(file);
-    return url;
-}
-
 /// Labels without __name__, as a key.
 QString labelsKey(const Labels &labels)
 {
@@ -137,9 +117,9 @@ private Q_SLOTS:
     void initTestCase()
     {
         QString why;
-        m_promUrl = readUrlFile("CODEX_TEST_PROM_URL_FILE", &why);
+        m_promUrl = testutil::serverUrl("CODEX_TEST_PROM_URL_FILE", &why);
         QVERIFY2(!m_promUrl.isEmpty(), qPrintable(why));
-        m_simUrl = readUrlFile("CODEX_TEST_PROM_SIM_URL_FILE", &why);
+        m_simUrl = testutil::serverUrl("CODEX_TEST_PROM_SIM_URL_FILE", &why);
         QVERIFY2(!m_simUrl.isEmpty(), qPrintable(why));
         m_api = std::make_unique<PromApiClient>();
         m_api->setBaseUrl(QUrl(m_promUrl));
