@@ -229,6 +229,19 @@ std::optional<QByteArray> authOption(CliContext &ctx, const QCommandLineParser &
     return QByteArray("Bearer ") + token;
 }
 
+/// The one positional URL of `scrape` / `watch`.
+std::optional<QUrl> targetUrlArgument(CliContext &ctx, const QCommandLineParser &parser, const QString &command, int *code)
+{
+    const QStringList pos = parser.positionalArguments();
+    if (pos.size() != 1) {
+        *code = ctx.fail(pos.isEmpty() ? QStringLiteral("%1 needs the target URL (e.g. http://127.0.0.1:8000/metrics)").arg(command)
+                                       : QStringLiteral("%1 takes one URL (got %2 arguments)").arg(command).arg(pos.size()),
+                         cli::kUsageError);
+        return std::nullopt;
+    }
+    return parseTargetUrl(ctx, pos[0], QStringLiteral("URL"), code);
+}
+
 /// The scrape target of `scrape` / `watch`: URL (+ /metrics), --timeout, --token-env.
 std::optional<ScrapeTarget> targetOptions(CliContext &ctx, const QCommandLineParser &parser, const QUrl &url, int *code)
 {
@@ -274,13 +287,8 @@ int runScrape(CliContext &ctx)
     if (!ctx.parse(parser, QStringLiteral("codex-adminctl scrape URL: request rate, error ratio and p50/p95/p99 per series group, "
                                           "computed between two scrapes --interval seconds apart.")))
         return parser.isSet(QStringLiteral("help")) ? 0 : cli::kUsageError;
-    const QStringList pos = parser.positionalArguments();
-    if (pos.size() != 1)
-        return ctx.fail(pos.isEmpty() ? QStringLiteral("scrape needs the target URL (e.g. http://127.0.0.1:8000/metrics)")
-                                      : QStringLiteral("scrape takes one URL (got %1 arguments)").arg(pos.size()),
-                        cli::kUsageError);
     int code = 0;
-    const auto url = parseTargetUrl(ctx, pos[0], QStringLiteral("URL"), &code);
+    const auto url = targetUrlArgument(ctx, parser, QStringLiteral("scrape"), &code);
     if (!url)
         return code;
     const auto naming = namingOption(ctx, parser, &code);
@@ -671,13 +679,8 @@ int runWatch(CliContext &ctx)
                                           "threshold is breached; 0 after --duration without a breach; 2 on a bad rule; 130 on "
                                           "Ctrl-C.")))
         return parser.isSet(QStringLiteral("help")) ? 0 : cli::kUsageError;
-    const QStringList pos = parser.positionalArguments();
-    if (pos.size() != 1)
-        return ctx.fail(pos.isEmpty() ? QStringLiteral("watch needs the target URL (e.g. http://127.0.0.1:8000/metrics)")
-                                      : QStringLiteral("watch takes one URL (got %1 arguments)").arg(pos.size()),
-                        cli::kUsageError);
     int code = 0;
-    const auto url = parseTargetUrl(ctx, pos[0], QStringLiteral("URL"), &code);
+    const auto url = targetUrlArgument(ctx, parser, QStringLiteral("watch"), &code);
     if (!url)
         return code;
     const QStringList specs = parser.values(QStringLiteral("threshold"));
