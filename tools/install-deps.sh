@@ -13,6 +13,7 @@ pkgs=(
   sqlite3 python3 python3-zstandard
   postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-pymysql
   apache2-utils wrk prometheus curl
+  poppler-utils
 )
 
 missing=()
