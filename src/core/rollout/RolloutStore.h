@@ -73,7 +73,7 @@ public:
     QList<Summary> list(QString *error = nullptr) const;
 
     /// Creates a rollout from one or more templates (their items one after the other, keys kept;
-    /// the roles of the first template, else defaultRoles()). Names are unique (case-sensitive,
+    /// the union of the templates' roles in order, else defaultRoles()). Names are unique (case-sensitive,
     /// trimmed, 1–200 characters).
     StoreResult create(const QString &name, const QList<ChecklistTemplate> &templates, const QString &by,
                        qint64 *id = nullptr);

@@ -40,7 +40,7 @@ struct CriterionRef {
 
 /// One line of a template, as transcribed from a seed.
 struct TemplateItem {
-    QString key;          ///< stable, unique in the template: "p000.pre.testing.manual.streaming"
+    QString key;          ///< stable, unique in the template: "cp.pre.testing.manual.streaming", "ai.post.day1.restore-p99"
     QString text;         ///< the seed's wording (markdown code spans kept: "`pytest tests/unit/`")
     QStringList section;  ///< heading path: {"Pre-Deployment Verification", "Testing"}
     QString parentKey;    ///< for sub-items ("Manual testing completed for:" → its seven lines); empty at top
@@ -51,7 +51,16 @@ struct TemplateItem {
     QString suiteItem;
     QString role;         ///< SignOff items: the role ("Development", "QA", …)
     QString detail;       ///< commands / notes shown under the item (code blocks of the seed), may be empty
+
+    /// The item as template JSON ({"key","text","section","kind", and when set "parent",
+    /// "criterion":{"id",…params}, "suiteItem","role","detail"}); also how the store keeps it.
+    QJsonObject toJson() const;
+    /// Reads one item; the error names the field ("unknown kind \"x\" (field \"kind\")").
+    static std::optional<TemplateItem> fromJson(const QJsonObject &o, QString *error);
 };
+
+/// The rule ids a template's criterion may name (the CriteriaEvaluator rules), in order.
+QStringList knownCriterionIds();
 
 /// A checklist from one seed.
 struct ChecklistTemplate {
@@ -60,6 +69,7 @@ struct ChecklistTemplate {
     QString seed;    ///< "000_9499629f08740c14.txt"
     QList<TemplateItem> items;  ///< document order
     QStringList roles;          ///< sign-off roles the template names, in order
+    QString notes;              ///< what the transcription added or left out (escalation path, added sections)
 
     /// Built-in templates (resources/rollout/*.json, `:/rollout/`), in id order.
     static QList<ChecklistTemplate> builtIn();
