@@ -3,6 +3,7 @@
 
 #include "common/Url.h"
 #include "config/ConfigEditor.h"
+#include "config/ConfigJson.h"
 #include "config/ConfigResolver.h"
 
 #include <QCommandLineParser>
@@ -16,19 +17,6 @@ using namespace codex::config;
 
 namespace {
 
-QJsonValue jsonValue(const SchemaKey &key, const QVariant &v, bool reveal)
-{
-    if (!v.isValid() || v.isNull())
-        return QJsonValue::Null;
-    switch (v.typeId()) {
-    case QMetaType::Bool: return v.toBool();
-    case QMetaType::LongLong:
-    case QMetaType::Int: return v.toLongLong();
-    case QMetaType::Double: return v.toDouble();
-    default: return ConfigResolver::displayValue(key, v, reveal);
-    }
-}
-
 QString severityName(Severity s)
 {
     switch (s) {
@@ -37,46 +25,6 @@ QString severityName(Severity s)
     case Severity::Error: return QStringLiteral("error");
     }
     return {};
-}
-
-QJsonObject candidateJson(const SchemaKey &key, const Candidate &c, bool reveal)
-{
-    return {{QStringLiteral("source"), sourceName(c.origin.source)},
-            {QStringLiteral("value"), jsonValue(key, c.value, reveal)},
-            {QStringLiteral("origin"), c.origin.toString()}};
-}
-
-QJsonObject toJson(const ResolvedConfig &rc, bool reveal)
-{
-    QJsonArray keys;
-    for (const ResolvedKey &k : rc.keys) {
-        QJsonArray shadowed, ignored;
-        for (const Candidate &c : k.shadowed)
-            shadowed.append(candidateJson(*k.schema, c, reveal));
-        for (const IgnoredValue &i : k.ignored) {
-            QJsonObject o = candidateJson(*k.schema, i.candidate, reveal);
-            o.insert(QStringLiteral("reason"), i.reason);
-            ignored.append(o);
-        }
-        keys.append(QJsonObject{{QStringLiteral("key"), k.schema->key},
-                                {QStringLiteral("value"), jsonValue(*k.schema, k.value, reveal)},
-                                {QStringLiteral("source"), sourceName(k.origin.source)},
-                                {QStringLiteral("origin"), k.origin.toString()},
-                                {QStringLiteral("shadowed"), shadowed},
-                                {QStringLiteral("ignored"), ignored}});
-    }
-    QJsonArray issues;
-    for (const ConfigIssue &i : rc.issues)
-        issues.append(QJsonObject{{QStringLiteral("severity"), severityName(i.severity)},
-                                  {QStringLiteral("key"), i.key},
-                                  {QStringLiteral("message"), codex::redactSecrets(i.message)}});
-    return {{QStringLiteral("profile"), rc.profile->id},
-            {QStringLiteral("file"),
-             QJsonObject{{QStringLiteral("path"), rc.file.path.isEmpty() ? QJsonValue::Null : QJsonValue(rc.file.path)},
-                         {QStringLiteral("exists"), rc.file.exists},
-                         {QStringLiteral("reason"), rc.file.reason}}},
-            {QStringLiteral("keys"), keys},
-            {QStringLiteral("issues"), issues}};
 }
 
 QString text(const ResolvedConfig &rc, const QString &key, bool reveal = false)
@@ -207,7 +155,7 @@ int show(CliContext &ctx)
         return invalid(ctx, rc);
     const bool reveal = parser.isSet(QStringLiteral("debug"));
     if (parser.isSet(QStringLiteral("json")))
-        ctx.out << QJsonDocument(toJson(rc, reveal)).toJson(QJsonDocument::Indented);
+        ctx.out << QJsonDocument(resolvedConfigToJson(rc, reveal)).toJson(QJsonDocument::Indented);
     else if (parser.isSet(QStringLiteral("origin")))
         printOrigins(ctx.out, rc, reveal);
     else
@@ -227,7 +175,7 @@ int validate(CliContext &ctx)
         return code;
     const ResolvedConfig rc = ConfigResolver::resolve(*opts->profile, opts->inputs);
     if (parser.isSet(QStringLiteral("json"))) {
-        QJsonObject o = toJson(rc, false);
+        QJsonObject o = resolvedConfigToJson(rc, false);
         o.insert(QStringLiteral("valid"), !rc.hasErrors());
         ctx.out << QJsonDocument(o).toJson(QJsonDocument::Indented);
         return rc.hasErrors() ? 1 : 0;

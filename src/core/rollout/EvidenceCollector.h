@@ -4,6 +4,8 @@
 
 #include <QString>
 
+#include <optional>
+
 namespace codex::rollout {
 
 /// Turns what the other pages produce into Evidence (payloads redacted), and says which items a
@@ -46,6 +48,10 @@ public:
     /// for the CLI. The error names the URL (redacted) and Prometheus's message.
     static std::optional<Evidence> metricSnapshotFromPrometheus(const QString &prometheusUrl, const QString &workspaceRoot,
                                                                 qint64 windowMs, const QString &by, QString *error);
+
+    /// The workspace's evidence log: $CODEX_EVIDENCE_DIR/archive_ops.jsonl when that variable is
+    /// set, else `.codex/evidence/archive_ops.jsonl` (evidence::EvidenceLog::defaultPath).
+    static QString evidenceLogPath(const QString &workspaceRoot);
 };
 
 }  // namespace codex::rollout
