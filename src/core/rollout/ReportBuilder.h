@@ -33,6 +33,9 @@ public:
         QString generatedBy;
         bool includeHistory = true;
         bool includeEvidencePayloads = true;  ///< JSON: the full payloads; HTML/MD: details tables
+        /// The audit trail to include when includeHistory (RolloutStore::history(), oldest first);
+        /// the builder has no store, so the caller passes it. Empty = no history section.
+        QList<Change> history;
     };
     ReportBuilder(const Rollout &rollout, const QList<SignOffCheck> &signOffChecks, Options options);
     ReportBuilder(const Rollout &rollout, const QList<SignOffCheck> &signOffChecks);
@@ -40,7 +43,8 @@ public:
     /// What a sign-off seals: canonical JSON (object keys sorted, compact, UTF-8) of the rollout
     /// name and templates, every item (key, section, text, status, owner, note, updated at/by,
     /// evidence as id + kind + title + sha256), the roles and the recorded criteria evaluation —
-    /// but no sign-off and no generation time, so signing does not change what others signed.
+    /// but no sign-off, no sign-off line's status and no generation time, so signing does not
+    /// change what others signed.
     static QByteArray canonicalContent(const Rollout &rollout);
     /// The same content pretty-printed (for diffs).
     static QByteArray prettyContent(const QByteArray &canonical);
@@ -67,6 +71,9 @@ public:
     QList<ReportImage> images() const;  ///< charts of metric snapshots, in report order
     QString title() const;              ///< "Rollout report — <name>"
     const Rollout &rollout() const;
+    QDateTime generatedAt() const;      ///< Options::generatedAt, or the construction time (UTC, whole seconds)
+    QString generatedBy() const;
+    QString contentSha256() const;      ///< SHA-256 (hex) of canonicalContent(rollout())
 
     /// Renders a text format (Html, Markdown, Json) — Pdf is not handled here (returns empty and
     /// sets *error).
@@ -79,6 +86,8 @@ private:
     Rollout m_rollout;
     QList<SignOffCheck> m_checks;
     Options m_options;
+    QByteArray m_canonical;   ///< canonicalContent(m_rollout), computed once
+    QString m_contentSha256;
 };
 
 /// Writes report bytes to `path` atomically and refuses to overwrite an existing file unless
