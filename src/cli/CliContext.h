@@ -65,4 +65,6 @@ int runServeSim(CliContext &ctx);  ///< serve-sim (ServeSimCommand.cpp)
 int runProbe(CliContext &ctx);     ///< probe (ProbeCommand.cpp)
 int runLoad(CliContext &ctx);      ///< load (ProbeCommand.cpp)
 int runMetrics(CliContext &ctx, const QString &command);  ///< scrape, query, watch (MetricsCommand.cpp)
+int runRollout(CliContext &ctx);   ///< rollout list|new|show|check|note|owner|attach|collect|evaluate|sign|verify|history (RolloutCommand.cpp)
+int runReport(CliContext &ctx);    ///< report export (RolloutCommand.cpp)
 }  // namespace cli

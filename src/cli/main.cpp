@@ -4,7 +4,10 @@
 #include "common/Log.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QTextStream>
+
+#include <memory>
 
 namespace {
 
@@ -40,6 +43,21 @@ const char *kUsage =
     "                   Exit 1 as soon as a threshold is breached (for CI and canary scripts)\n"
     "  serve-sim [--port P] [--error-rate X] [--latency-ms MEAN] [--profile P] [--set KEY=VALUE …]\n"
     "                   A local simulated ccproxy (Codex endpoints, SSE, /metrics) on 127.0.0.1\n"
+    "  rollout list|show [NAME] [--status S] [--history]\n"
+    "                   Rollouts of the workspace (.codex/rollouts.sqlite): checklist, criteria, sign-offs\n"
+    "  rollout new NAME [--template codex-parity|archive-improvements|both] --by ACTOR\n"
+    "  rollout check ITEM --status open|done|n/a|blocked --by ACTOR [--note TEXT] [--owner NAME]\n"
+    "  rollout note ITEM TEXT --by ACTOR  |  rollout owner ITEM NAME --by ACTOR\n"
+    "  rollout attach --suite FILE --by ACTOR    Tick the manual-test items a suite run evidences\n"
+    "  rollout collect --by ACTOR [--prometheus URL] [--window 10m]\n"
+    "                   Gather suite runs, health check, batch results, config and metric snapshots\n"
+    "  rollout evaluate --by ACTOR  Judge the success criteria from data; exit 1 when one fails\n"
+    "  rollout sign --role R --by ACTOR [--comment TEXT]   Seal the report content's SHA-256\n"
+    "  rollout verify   Exit 1 when a sign-off was changed after signing or tampered with (diff shown)\n"
+    "  rollout history [--item ITEM]   Who changed what when\n"
+    "                   (rollout commands take --rollout NAME, optional when there is one rollout)\n"
+    "  report export --rollout NAME --format pdf|html|md|json -o FILE [--force]\n"
+    "                   The rollout report; the format may be told by FILE's extension\n"
     "\n"
     "Every command takes --workspace DIR (default: the current folder) and --help.\n";
 
@@ -47,7 +65,16 @@ const char *kUsage =
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
+    // `report export --format pdf` lays pages out with fonts: only that command starts a
+    // QGuiApplication (offscreen unless the caller chose a platform); everything else stays headless.
+    std::unique_ptr<QCoreApplication> app;
+    if (argc > 1 && qstrcmp(argv[1], "report") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        app = std::make_unique<QGuiApplication>(argc, argv);
+    } else {
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication::setApplicationName(QStringLiteral("codex-adminctl"));
     QCoreApplication::setOrganizationName(QStringLiteral("codex-admin"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CODEXADMIN_VERSION));
@@ -56,7 +83,7 @@ int main(int argc, char **argv)
 
     QTextStream out(stdout);
     QTextStream err(stderr);
-    QStringList args = app.arguments();
+    QStringList args = QCoreApplication::arguments();
     if (args.size() < 2 || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h")
         || args[1] == QLatin1String("help")) {
         out << kUsage;
@@ -78,6 +105,10 @@ int main(int argc, char **argv)
         return cli::runProbe(ctx);
     if (command == QLatin1String("load"))
         return cli::runLoad(ctx);
+    if (command == QLatin1String("rollout"))
+        return cli::runRollout(ctx);
+    if (command == QLatin1String("report"))
+        return cli::runReport(ctx);
     for (const char *metrics : {"scrape", "query", "watch"})
         if (command == QLatin1String(metrics))
             return cli::runMetrics(ctx, command);
