@@ -8,6 +8,7 @@
 #include "evidence/EvidenceLog.h"
 #include "proxy/EndpointStore.h"
 #include "proxy/Simulator.h"
+#include "rollout/RolloutStore.h"
 
 #include <QDir>
 #include <QTemporaryDir>
@@ -150,6 +151,16 @@ bool DemoWorkspace::create(const DemoOptions &options, QString *error)
     endpoints.environments = {env};
     if (!endpoints.save(&err))
         return fail(QStringLiteral("demo endpoints: %1").arg(err));
+
+    // --- A rollout from both seeds' checklists, nothing ticked yet ---------------------------
+    rollout::RolloutStore rollouts;
+    const QString rolloutDb = rollout::RolloutStore::defaultPath(ws.root());
+    if (const rollout::StoreResult opened = rollouts.open(rolloutDb); !opened)
+        return fail(QStringLiteral("demo rollouts: %1").arg(opened.message));
+    if (const rollout::StoreResult made = rollouts.create(rolloutName(), rollout::ChecklistTemplate::builtIn(),
+                                                          QStringLiteral("demo"));
+        !made)
+        return fail(QStringLiteral("demo rollout: %1").arg(made.message));
     return true;
 }
 

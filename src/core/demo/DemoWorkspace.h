@@ -23,7 +23,8 @@ struct DemoOptions {
 /// `codex-admin --demo`: a temporary workspace (removed when this object goes) with
 /// `.codex/archive.toml` (SQLite backend), an archive of sample items, a few real restores in the
 /// evidence log, the ccproxy simulator running in-process on 127.0.0.1 (port chosen by the
-/// system) and `.codex/endpoints.json` with an environment "demo simulator" pointing at it.
+/// system), `.codex/endpoints.json` with an environment "demo simulator" pointing at it, and
+/// `.codex/rollouts.sqlite` with one rollout started from both seeds' checklists.
 /// Lives on the GUI thread (the simulator accepts there and serves on its worker threads).
 class DemoWorkspace {
 public:
@@ -39,6 +40,8 @@ public:
     QString simulatorUrl() const;            ///< http://127.0.0.1:PORT
     proxy::Simulator *simulator() const;
     QString environmentName() const { return QStringLiteral("demo simulator"); }
+    /// The rollout made from both seeds' checklists in `.codex/rollouts.sqlite`.
+    static QString rolloutName() { return QStringLiteral("Codex parity + archive improvements (demo)"); }
     int archivedItems() const { return m_items; }
     int restoredItems() const { return m_restored; }
 
