@@ -979,18 +979,14 @@ int reportExport(CliContext &ctx)
     const auto loaded = c.load(*name, &code);
     if (!loaded)
         return code;
-    ReportBuilder::Options options;
-    options.generatedAt = QDateTime::currentDateTimeUtc();
-    options.generatedBy = c.parser.isSet(QStringLiteral("by")) ? c.parser.value(QStringLiteral("by"))
-                                                                  : qEnvironmentVariable("USER");
-    options.includeHistory = !c.parser.isSet(QStringLiteral("no-history"));
-    if (options.includeHistory) {
-        QString historyError;
-        options.history = c.store.history(*name, {}, &historyError);
-        if (!historyError.isEmpty())
-            return ctx.fail(historyError);
-    }
-    ReportBuilder builder(loaded->rollout, loaded->checks, options);
+    QString optionsError;
+    const auto options = actions::reportOptions(
+        c.store, *name,
+        c.parser.isSet(QStringLiteral("by")) ? c.parser.value(QStringLiteral("by")) : qEnvironmentVariable("USER"),
+        !c.parser.isSet(QStringLiteral("no-history")), &optionsError);
+    if (!options)
+        return ctx.fail(optionsError);
+    ReportBuilder builder(loaded->rollout, loaded->checks, *options);
     QString error;
     qint64 bytes = 0;
     int pages = 0;

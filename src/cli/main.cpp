@@ -4,6 +4,8 @@
 #include "common/Log.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QGuiApplication>
 #include <QTextStream>
 
@@ -71,6 +73,15 @@ int main(int argc, char **argv)
     if (argc > 1 && qstrcmp(argv[1], "report") == 0) {
         if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
+        // Without a session (CI, ssh, cron) QStandardPaths would warn on stderr and then use this
+        // very folder; choose it quietly, private to the user as it requires.
+        if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+            const QByteArray dir = QDir::tempPath().toLocal8Bit() + "/runtime-" + qgetenv("USER");
+            if (QDir().mkpath(QString::fromLocal8Bit(dir))
+                && QFile::setPermissions(QString::fromLocal8Bit(dir), QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                                                         | QFileDevice::ExeOwner))
+                qputenv("XDG_RUNTIME_DIR", dir);
+        }
         app = std::make_unique<QGuiApplication>(argc, argv);
     } else {
         app = std::make_unique<QCoreApplication>(argc, argv);

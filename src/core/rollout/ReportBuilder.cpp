@@ -1168,7 +1168,12 @@ QString titleBlockHtml(const ReportBuilder &b, const QList<SignRow> &rows)
         out += QStringLiteral("<tr><th width=\"28%\">%1</th><td dir=\"auto\">%2</td></tr>\n").arg(esc(k), vHtml);
     };
     row(QStringLiteral("Rollout"), esc(r.name));
-    row(QStringLiteral("Templates"), esc(r.templateIds.join(QStringLiteral(", "))));
+    QStringList templates;
+    for (const QString &id : r.templateIds) {
+        const auto t = ChecklistTemplate::builtIn(id);
+        templates << (t ? QStringLiteral("%1 (%2, seed %3)").arg(t->title, id, t->seed) : id);
+    }
+    row(QStringLiteral("Checklists"), esc(templates.join(QStringLiteral("; "))));
     row(QStringLiteral("Created"), esc(QStringLiteral("%1 by %2").arg(human(r.createdAt), red(r.createdBy))));
     row(QStringLiteral("Generated"),
         esc(QStringLiteral("%1%2 — Codex Admin " CODEXADMIN_VERSION)
@@ -1192,7 +1197,34 @@ QString titleBlockHtml(const ReportBuilder &b, const QList<SignRow> &rows)
     row(QStringLiteral("Sign-offs"), badge(sigCls, QStringLiteral("%1/%2").arg(c.signedRoles).arg(c.roles)) + QStringLiteral(" ")
                                          + esc(signLine(c)));
     row(QStringLiteral("Content sha256"), QStringLiteral("<code>%1</code>").arg(esc(b.contentSha256())));
-    out += QStringLiteral("</tbody>\n</table>\n</div>\n");
+    out += QStringLiteral("</tbody>\n</table>\n");
+    // Who signed what, on the first page: the question a reader of a sign-off report asks first.
+    out += QStringLiteral("<h3>Sign-offs</h3>\n<table class=\"grid\" width=\"100%\" cellspacing=\"0\" cellpadding=\"4\" border=\"1\">\n"
+                          "<thead><tr><th>Role</th><th>Signed by</th><th>When</th><th>State</th></tr></thead>\n<tbody>\n");
+    for (const SignRow &sr : rows) {
+        if (!sr.isSigned) {
+            out += QStringLiteral("<tr><td>%1</td><td colspan=\"2\">—</td><td>%2</td></tr>\n")
+                       .arg(esc(sr.role), badge(QStringLiteral("sig-unsigned"), QStringLiteral("not signed")));
+            continue;
+        }
+        const QString cls = sr.check.state == SignOffCheck::State::Valid     ? QStringLiteral("sig-valid")
+                            : sr.check.state == SignOffCheck::State::Changed ? QStringLiteral("sig-changed")
+                                                                               : QStringLiteral("sig-tampered");
+        out += QStringLiteral("<tr><td>%1</td><td dir=\"auto\">%2</td><td>%3</td><td>%4</td></tr>\n")
+                   .arg(esc(sr.role), esc(red(sr.check.signOff.name)), esc(human(sr.check.signOff.signedAt)),
+                        badge(cls, checkStateName(sr.check.state)));
+    }
+    out += QStringLiteral("</tbody>\n</table>\n");
+    // Blocked items next: they are why a rollout is not done.
+    QStringList blocked;
+    for (const RolloutItem &i : r.items)
+        if (i.status == ItemStatus::Blocked)
+            blocked << QStringLiteral("<li dir=\"auto\">%1%2</li>").arg(escCode(i.def.text),
+                                                                     i.note.isEmpty() ? QString()
+                                                                                      : QStringLiteral(" — ") + esc(red(i.note.section(QLatin1Char('\n'), 0, 0))));
+    if (!blocked.isEmpty())
+        out += QStringLiteral("<h3>Blocked</h3>\n<ul>\n%1\n</ul>\n").arg(blocked.join(QLatin1Char('\n')));
+    out += QStringLiteral("</div>\n");
     return out;
 }
 

@@ -196,7 +196,7 @@ StoreResult collectAll(RolloutStore &store, const QString &rollout, const QStrin
         if (!res)
             return res;
         ++rep.attached;
-        rep.lines << QStringLiteral("health check: %1 → %2 item%3").arg(e.title).arg(keys.size()).arg(keys.size() == 1 ? QString() : QStringLiteral("s"));
+        rep.lines << QStringLiteral("%1 → %2 item%3").arg(e.title).arg(keys.size()).arg(keys.size() == 1 ? QString() : QStringLiteral("s"));
     }
 
     // 3. The newest batch results.
@@ -310,6 +310,25 @@ std::optional<QString> resolveItemKey(const Rollout &rollout, const QString &typ
         }
     }
     return std::nullopt;
+}
+
+std::optional<ReportBuilder::Options> reportOptions(const RolloutStore &store, const QString &rollout, const QString &by,
+                                                    bool includeHistory, QString *error)
+{
+    ReportBuilder::Options options;
+    options.generatedAt = QDateTime::currentDateTimeUtc();
+    options.generatedBy = by;
+    options.includeHistory = includeHistory;
+    if (includeHistory) {
+        QString historyError;
+        options.history = store.history(rollout, {}, &historyError);
+        if (!historyError.isEmpty()) {
+            if (error)
+                *error = historyError;
+            return std::nullopt;
+        }
+    }
+    return options;
 }
 
 }  // namespace codex::rollout::actions

@@ -2,6 +2,7 @@
 
 #include "rollout/CriteriaEvaluator.h"
 #include "rollout/EvidenceCollector.h"
+#include "rollout/ReportBuilder.h"
 #include "rollout/RolloutStore.h"
 
 namespace codex::rollout {
@@ -50,6 +51,11 @@ struct LoadedRollout {
     QList<SignOffCheck> checks;
 };
 std::optional<LoadedRollout> loadChecked(const RolloutStore &store, const QString &rollout, QString *error);
+
+/// Report options: generated now by `by`, with the rollout's change history from the store when
+/// `includeHistory` (false and *error when the history cannot be read).
+std::optional<ReportBuilder::Options> reportOptions(const RolloutStore &store, const QString &rollout, const QString &by,
+                                                    bool includeHistory, QString *error);
 
 /// Resolves what the admin typed for an item: an exact key, else a unique case-insensitive
 /// substring of the text (the error lists candidates when several match, or says none does).
