@@ -6,6 +6,7 @@
 #include "ui/ConfigPage.h"
 #include "ui/EndpointsPage.h"
 #include "ui/MonitorPage.h"
+#include "ui/RolloutPage.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -79,6 +80,24 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     addPage(m_monitor);
     m_endpoints = new EndpointsPage(m_stack);
     addPage(m_endpoints);
+    // The Rollout page gathers the other pages' results as evidence: the Monitor's figures and charts.
+    m_rollout = new RolloutPage(m_stack);
+    addPage(m_rollout);
+    m_rollout->setMetricSnapshotProvider([this] { return std::pair{m_monitor->metricSnapshot(), m_monitor->chartsPng()}; });
+    connect(m_rollout, &RolloutPage::attentionChanged, this, [this](int blocked, int changedSignOffs) {
+        QListWidgetItem *item = m_nav->item(pageIndex(m_rollout));
+        if (!item)
+            return;
+        const int n = blocked + changedSignOffs;
+        item->setText(n > 0 ? tr("%1 (%2)").arg(m_rollout->title()).arg(n) : m_rollout->title());
+        QStringList why;
+        if (blocked > 0)
+            why << tr("%n blocked item(s)", nullptr, blocked);
+        if (changedSignOffs > 0)
+            why << tr("%n sign-off(s) changed or tampered", nullptr, changedSignOffs);
+        item->setToolTip(why.join(QLatin1Char('\n')));
+        item->setForeground(n > 0 ? QBrush(QColor(190, 30, 30)) : QBrush());
+    });
     connect(m_archive, &ArchivePage::restoreAsBatchRequested, this, [this](const QList<archive::ItemRow> &rows) {
         QList<BatchPage::SelectedItem> items;
         items.reserve(rows.size());

@@ -16,6 +16,7 @@ class ArchivePage;
 class BatchPage;
 class EndpointsPage;
 class MonitorPage;
+class RolloutPage;
 
 /// The main window: a navigation list of the pages that work, the page, and a status bar with
 /// the workspace and the effective archive backend. It only hosts pages.
@@ -31,6 +32,7 @@ public:
     BatchPage *batchPage() const { return m_batch; }
     EndpointsPage *endpointsPage() const { return m_endpoints; }
     MonitorPage *monitorPage() const { return m_monitor; }
+    RolloutPage *rolloutPage() const { return m_rollout; }
     /// Index of a page in the navigation (-1 when absent).
     int pageIndex(Page *page) const { return int(m_pages.indexOf(page)); }
     QListWidget *navigation() const { return m_nav; }
@@ -60,6 +62,7 @@ private:
     BatchPage *m_batch;
     EndpointsPage *m_endpoints;
     MonitorPage *m_monitor;
+    RolloutPage *m_rollout;
     QLabel *m_workspaceLabel;
     QLabel *m_backendLabel;
     QLabel *m_badge;

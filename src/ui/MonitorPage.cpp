@@ -1,10 +1,12 @@
 #include "ui/MonitorPage.h"
 
 #include "metrics/EvidenceTail.h"
+#include "common/Url.h"
 #include "proxy/SecretStore.h"
 #include "ui/Banner.h"
 
 #include <QApplication>
+#include <QBuffer>
 #include <QButtonGroup>
 #include <QChart>
 #include <QChartView>
@@ -1440,6 +1442,81 @@ void MonitorPage::onPromAnswer(const QString &tag, const ApiResult &result)
         y->setRange(0, vMax > 0 ? vMax * 1.15 : 1);
     }
     Q_EMIT promQlAnswered(result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// evidence for the Rollout page
+
+rollout::MetricSnapshot MonitorPage::metricSnapshot() const
+{
+    rollout::MetricSnapshot snap;
+    snap.takenAt = QDateTime::currentDateTimeUtc();
+    QStringList sources;
+    for (const auto &s : m_settings.scrapes)
+        sources << QStringLiteral("scrape %1").arg(redactUrl(s.url.toString()));
+    if (!m_demoUrl.isEmpty() && sources.isEmpty())
+        sources << QStringLiteral("scrape %1").arg(redactUrl(m_demoUrl.toString()));
+    snap.source = sources.isEmpty() ? QStringLiteral("Monitor page") : sources.join(QStringLiteral(", "));
+    const qint64 window = m_compareWindowMs > 0 ? m_compareWindowMs : qint64(m_settings.rateWindowS) * 5000;
+    snap.windowMs = window;
+    const std::pair<const char *, const char *> values[] = {{"request_rate", "request_rate"},
+                                                            {"error_ratio", "error_ratio"},
+                                                            {"p50_ms", "p50_latency_ms"},
+                                                            {"p95_ms", "p95_latency_ms"},
+                                                            {"p99_ms", "p99_latency_ms"},
+                                                            {"restore_p50_ms", "restore_p50_ms"},
+                                                            {"restore_p99_ms", "restore_p99_ms"},
+                                                            {"restore_fail_ratio", "restore_fail_rate"}};
+    for (const auto &[key, metric] : values) {
+        const double v = latestValue(QLatin1String(metric));
+        if (std::isfinite(v))
+            snap.values.insert(QLatin1String(key), v);
+    }
+    const std::pair<const char *, const char *> compared[] = {{"error_ratio", "error_ratio"},
+                                                              {"request_rate", "request_rate"},
+                                                              {"p99_ms", "p99_ms"}};
+    for (const StageMarker &m : m_engine->markers()) {
+        for (const auto &[name, what] : compared) {
+            const Comparison c = m_engine->compare(MonitorEngine::seriesName(QString(), QLatin1String(what)), m.tMs, window);
+            QJsonObject o{{QStringLiteral("marker"), m.name},
+                          {QStringLiteral("t"), QDateTime::fromMSecsSinceEpoch(m.tMs, Qt::UTC).toString(Qt::ISODateWithMs)},
+                          {QStringLiteral("window_ms"), window},
+                          {QStringLiteral("series"), QLatin1String(name)},
+                          {QStringLiteral("before_points"), c.beforePoints},
+                          {QStringLiteral("after_points"), c.afterPoints}};
+            if (std::isfinite(c.before))
+                o.insert(QStringLiteral("before"), c.before);
+            if (std::isfinite(c.after))
+                o.insert(QStringLiteral("after"), c.after);
+            snap.comparisons.append(o);
+        }
+    }
+    for (const BreachEvent &b : m_engine->activeBreaches()) {
+        QString op = QStringLiteral(">");
+        for (const auto &r : std::as_const(m_settings.rules))
+            if (r.id == b.ruleId)
+                op = r.op;
+        const qint64 now = std::max(m_lastDataMs, b.startedMs);
+        snap.activeBreaches << QStringLiteral("%1 %2 %3 %4 for %5")
+                                   .arg(metricTitle(b.metric), formatMetricValue(b.metric, latestValue(b.metric)), op,
+                                        formatMetricValue(b.metric, b.threshold), formatDuration(now - b.startedMs));
+    }
+    return snap;
+}
+
+QByteArray MonitorPage::chartsPng() const
+{
+    QWidget *charts = m_tabs->widget(0);
+    if (!charts)
+        return {};
+    if (!charts->isVisible() && (charts->width() < 400 || charts->height() < 300))
+        charts->resize(std::max(charts->width(), 1000), std::max(charts->height(), 760));
+    const QImage image = charts->grab().toImage();
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return png;
 }
 
 }  // namespace codex::ui

@@ -5,6 +5,7 @@
 #include "metrics/MonitorSettings.h"
 #include "metrics/PromApiClient.h"
 #include "metrics/Scraper.h"
+#include "rollout/RolloutTypes.h"
 #include "ui/MonitorChartPanel.h"
 #include "ui/Page.h"
 
@@ -81,6 +82,12 @@ public:
     std::optional<metrics::Comparison> comparison(const QString &series) const;
 
     metrics::MonitorEngine *engine() const { return m_engine; }
+    /// For the Rollout page's evidence: the latest values of the derived series (request_rate,
+    /// error_ratio, p50/p95/p99_ms, restore_p99_ms), the before/after comparison of every stage
+    /// marker over the comparison window, and the active breaches as text.
+    rollout::MetricSnapshot metricSnapshot() const;
+    /// The charts tab as a PNG image.
+    QByteArray chartsPng() const;
     MonitorChartPanel *panel(const QString &id) const;   ///< request_rate, error_rate, latency, restore_latency, restore_failures
     QList<MonitorChartPanel *> panels() const { return m_panels; }
     QTableWidget *comparisonTable() const { return m_compare; }

@@ -8,6 +8,7 @@
 #include "ui/MonitorPage.h"
 #include "ui/EndpointsPage.h"
 #include "ui/MainWindow.h"
+#include "ui/RolloutPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
                       QStringLiteral("Workspace folder holding .codex/ (default: the current folder when it has "
                                      ".codex/, else the last one used)."),
                       QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive, batch, monitor or endpoints."), QStringLiteral("PAGE")});
+    parser.addOption({QStringLiteral("page"), QStringLiteral("Page to open first: config, archive, batch, monitor, endpoints or rollout."), QStringLiteral("PAGE")});
     parser.addOption({QStringLiteral("demo"),
                       QStringLiteral("Demo mode: a temporary workspace with a sample archive and the ccproxy simulator "
                                      "running in-process; opens the Endpoints page.")});
@@ -148,6 +149,8 @@ int main(int argc, char **argv)
         window.showPage(2);
     else if (page == QLatin1String("monitor"))
         window.showPage(window.pageIndex(window.monitorPage()));
+    else if (page == QLatin1String("rollout"))
+        window.showPage(window.pageIndex(window.rolloutPage()));
     else if (page == QLatin1String("endpoints") || (demo && page.isEmpty()))
         window.showPage(window.pageIndex(window.endpointsPage()));
     window.show();
