@@ -154,7 +154,7 @@ private slots:
         QCOMPARE(list.at(1).items, cpItems);
         QCOMPARE(list.at(1).open, cpItems);
         QCOMPARE(list.at(0).items, cpItems + aiItems);
-        QCOMPARE(list.at(0).templateIds, QStringList({"archive-improvements", "codex-parity"}));
+        QCOMPARE(list.at(0).templateIds, QStringList({"codex-parity", "archive-improvements"}));  // seed order
         QCOMPARE(list.at(0).roles, 5);
         QCOMPARE(list.at(0).createdBy, QStringLiteral("bob"));
 
@@ -180,8 +180,8 @@ private slots:
         const auto byId = store.load(id2, &error);
         QVERIFY2(byId, qPrintable(error));
         QCOMPARE(byId->name, QStringLiteral("Both"));
-        QCOMPARE(byId->items.first().def.key, tmpl("archive-improvements").items.first().key);
-        QCOMPARE(byId->items.last().def.key, tmpl("codex-parity").items.last().key);
+        QCOMPARE(byId->items.first().def.key, tmpl("codex-parity").items.first().key);
+        QCOMPARE(byId->items.last().def.key, tmpl("archive-improvements").items.last().key);
 
         QVERIFY(!store.load(QStringLiteral("Nope"), &error));
         QVERIFY2(error.contains("Nope") && error.contains("Both"), qPrintable(error));

@@ -600,6 +600,68 @@
     </message>
 </context>
 <context>
+    <name>codex::models::RolloutItemModel</name>
+    <message>
+        <source>open</source>
+        <translation>offen</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>erledigt</translation>
+    </message>
+    <message>
+        <source>n/a</source>
+        <translation>entfällt</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>blockiert</translation>
+    </message>
+    <message>
+        <source>%1 of %2 items done (or not applicable)</source>
+        <translation>%1 von %2 Punkten erledigt (oder entfallen)</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>%1 by %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n piece(s) of evidence attached</source>
+        <translation>
+            <numerusform>%n Nachweis angehängt</numerusform>
+            <numerusform>%n Nachweise angehängt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Punkt</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Verantwortlich</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Aktualisiert</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Notiz</translation>
+    </message>
+    <message>
+        <source>Evidence</source>
+        <translation>Nachweise</translation>
+    </message>
+</context>
+<context>
     <name>codex::models::SseEventModel</name>
     <message>
         <source>error: %1</source>
@@ -2965,6 +3027,24 @@
         <source>Demo simulator</source>
         <translation>Demo-Simulator</translation>
     </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n blocked item(s)</source>
+        <translation>
+            <numerusform>%n blockierter Punkt</numerusform>
+            <numerusform>%n blockierte Punkte</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sign-off(s) changed or tampered</source>
+        <translation>
+            <numerusform>%n Freigabe geändert oder manipuliert</numerusform>
+            <numerusform>%n Freigaben geändert oder manipuliert</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>codex::ui::MonitorChartPanel</name>
@@ -3543,6 +3623,149 @@
     </message>
 </context>
 <context>
+    <name>codex::ui::NewRolloutDialog</name>
+    <message>
+        <source>New rollout</source>
+        <translation>Neues Rollout</translation>
+    </message>
+    <message>
+        <source>e.g. Codex parity 2026-11</source>
+        <translation>z. B. Codex-Parität 2026-11</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%n item(s))</source>
+        <translation>
+            <numerusform>%1 (%n Punkt)</numerusform>
+            <numerusform>%1 (%n Punkte)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Template “%1” from seed %2</source>
+        <translation>Vorlage „%1“ aus Seed %2</translation>
+    </message>
+    <message>
+        <source>No checklist templates are built in.</source>
+        <translation>Es sind keine Checklisten-Vorlagen eingebaut.</translation>
+    </message>
+    <message>
+        <source>Checklists:</source>
+        <translation>Checklisten:</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Anlegen</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::ReportExportDialog</name>
+    <message>
+        <source>Export report — %1</source>
+        <translation>Bericht exportieren — %1</translation>
+    </message>
+    <message>
+        <source>PDF</source>
+        <translation>PDF</translation>
+    </message>
+    <message>
+        <source>HTML (self-contained)</source>
+        <translation>HTML (eigenständig)</translation>
+    </message>
+    <message>
+        <source>Markdown</source>
+        <translation>Markdown</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>&amp;Format:</source>
+        <translation>&amp;Format:</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>&amp;Datei:</translation>
+    </message>
+    <message>
+        <source>Rendering the preview of the PDF pages…</source>
+        <translation>Vorschau der PDF-Seiten wird erstellt…</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>Page %1</source>
+        <translation>Seite %1</translation>
+    </message>
+    <message>
+        <source>The preview could not be rendered.</source>
+        <translation>Die Vorschau konnte nicht erstellt werden.</translation>
+    </message>
+    <message numerus="yes">
+        <source>PDF preview: %n page(s), the first %1 shown</source>
+        <translation>
+            <numerusform>PDF-Vorschau: %n Seite, davon %1 angezeigt</numerusform>
+            <numerusform>PDF-Vorschau: %n Seiten, die ersten %1 angezeigt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>PDF preview: %n page(s)</source>
+        <translation>
+            <numerusform>PDF-Vorschau: %n Seite</numerusform>
+            <numerusform>PDF-Vorschau: %n Seiten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>HTML (*.html)</source>
+        <translation>HTML (*.html)</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Export report</source>
+        <translation>Bericht exportieren</translation>
+    </message>
+    <message>
+        <source>Choose a file to export to.</source>
+        <translation>Wählen Sie eine Datei für den Export.</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>Nach %1 exportiert</translation>
+    </message>
+    <message>
+        <source>Cannot export to %1: %2</source>
+        <translation>Export nach %1 nicht möglich: %2</translation>
+    </message>
+    <message>
+        <source>Replace file?</source>
+        <translation>Datei ersetzen?</translation>
+    </message>
+    <message>
+        <source>%1 exists. Replace it?</source>
+        <translation>%1 existiert bereits. Ersetzen?</translation>
+    </message>
+</context>
+<context>
     <name>codex::ui::RestoreDialog</name>
     <message numerus="yes">
         <source>Restore %n item(s)</source>
@@ -3666,6 +3889,523 @@
     <message>
         <source>Finished: %1 restored, %2 failed.</source>
         <translation>Fertig: %1 wiederhergestellt, %2 fehlgeschlagen.</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::RolloutPage</name>
+    <message>
+        <source>Judged live from the data at %1 (re-judged every 30 s while this page is shown). “Evaluate criteria” records an evaluation for the report and the sign-offs.</source>
+        <translation>Live anhand der Daten von %1 beurteilt (alle 30 s neu beurteilt, solange diese Seite angezeigt wird). „Kriterien auswerten“ hält eine Auswertung für den Bericht und die Freigaben fest.</translation>
+    </message>
+    <message>
+        <source>Rollout</source>
+        <translation>Rollout</translation>
+    </message>
+    <message>
+        <source>Rollout:</source>
+        <translation>Rollout:</translation>
+    </message>
+    <message>
+        <source>New rollout…</source>
+        <translation>Neues Rollout…</translation>
+    </message>
+    <message>
+        <source>Me:</source>
+        <translation>Ich:</translation>
+    </message>
+    <message>
+        <source>Your name: recorded with every change and used by the “Mine” filter</source>
+        <translation>Ihr Name: wird bei jeder Änderung festgehalten und vom Filter „Meine“ verwendet</translation>
+    </message>
+    <message>
+        <source>your name</source>
+        <translation>Ihr Name</translation>
+    </message>
+    <message>
+        <source>Collect evidence</source>
+        <translation>Nachweise sammeln</translation>
+    </message>
+    <message>
+        <source>Gather the newest endpoint suite run, a health check, batch results, a config snapshot and the evidence log summary into this rollout</source>
+        <translation>Den neuesten Lauf der Endpoint-Suite, eine Zustandsprüfung, Stapel-Ergebnisse, einen Konfigurations-Snapshot und die Zusammenfassung des Nachweisprotokolls in dieses Rollout übernehmen</translation>
+    </message>
+    <message>
+        <source>Evaluate criteria</source>
+        <translation>Kriterien auswerten</translation>
+    </message>
+    <message>
+        <source>Judge the success criteria now and record the result for the report</source>
+        <translation>Die Erfolgskriterien jetzt beurteilen und das Ergebnis für den Bericht festhalten</translation>
+    </message>
+    <message>
+        <source>Export report…</source>
+        <translation>Bericht exportieren…</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Ausblenden</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Offen</translation>
+    </message>
+    <message>
+        <source>Blocked</source>
+        <translation>Blockiert</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>Meine</translation>
+    </message>
+    <message>
+        <source>Search items, keys, owners, notes…</source>
+        <translation>Punkte, Schlüssel, Verantwortliche, Notizen suchen…</translation>
+    </message>
+    <message>
+        <source>No rollout selected.</source>
+        <translation>Kein Rollout ausgewählt.</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Criterion</source>
+        <translation>Kriterium</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Schwellenwert</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>Zeitfenster</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Success criteria</source>
+        <translation>Erfolgskriterien</translation>
+    </message>
+    <message>
+        <source>Each sign-off seals the report content with its SHA-256; a later change shows here.</source>
+        <translation>Jede Freigabe versiegelt den Berichtsinhalt mit seinem SHA-256; eine spätere Änderung wird hier angezeigt.</translation>
+    </message>
+    <message>
+        <source>Edit roles…</source>
+        <translation>Rollen bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Rolle</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>Freigegeben</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>Kommentar</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Sign-offs</source>
+        <translation>Freigaben</translation>
+    </message>
+    <message>
+        <source>Select an item of the checklist to see its details, history and evidence.</source>
+        <translation>Einen Punkt der Checkliste auswählen, um seine Details, seinen Verlauf und seine Nachweise zu sehen.</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>nobody</source>
+        <translation>niemand</translation>
+    </message>
+    <message>
+        <source>Owner:</source>
+        <translation>Verantwortlich:</translation>
+    </message>
+    <message>
+        <source>Note (saved when you leave the field)</source>
+        <translation>Notiz (wird beim Verlassen des Felds gespeichert)</translation>
+    </message>
+    <message>
+        <source>Save note</source>
+        <translation>Notiz speichern</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>Notiz:</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;History&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Verlauf&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Zeitpunkt</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Änderung</translation>
+    </message>
+    <message>
+        <source>Evidence</source>
+        <translation>Nachweise</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Titel</translation>
+    </message>
+    <message>
+        <source>Select a piece of evidence to see its content.</source>
+        <translation>Einen Nachweis auswählen, um seinen Inhalt zu sehen.</translation>
+    </message>
+    <message>
+        <source>Attach endpoint suite run…</source>
+        <translation>Lauf der Endpoint-Suite anhängen…</translation>
+    </message>
+    <message>
+        <source>Attach metric snapshot</source>
+        <translation>Metrik-Snapshot anhängen</translation>
+    </message>
+    <message>
+        <source>Attach health check</source>
+        <translation>Zustandsprüfung anhängen</translation>
+    </message>
+    <message>
+        <source>Attach config snapshot</source>
+        <translation>Konfigurations-Snapshot anhängen</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>No rollout yet — start one with “New rollout…”</source>
+        <translation>Noch kein Rollout — beginnen Sie eines mit „Neues Rollout…“</translation>
+    </message>
+    <message>
+        <source>cannot open the rollouts database</source>
+        <translation>die Rollout-Datenbank kann nicht geöffnet werden</translation>
+    </message>
+    <message>
+        <source>%1 — %2/%3 done · %4 blocked · %5/%6 signed</source>
+        <translation>%1 — %2/%3 erledigt · %4 blockiert · %5/%6 freigegeben</translation>
+    </message>
+    <message>
+        <source>cannot load rollout “%1”</source>
+        <translation>Rollout „%1“ kann nicht geladen werden</translation>
+    </message>
+    <message>
+        <source>Figures and charts of the Monitor page, attached to the selected item (or to the rollout when none is selected)</source>
+        <translation>Werte und Diagramme der Seite Monitor, angehängt an den ausgewählten Punkt (oder an das Rollout, wenn keiner ausgewählt ist)</translation>
+    </message>
+    <message>
+        <source>No Monitor page is connected</source>
+        <translation>Keine Monitor-Seite verbunden</translation>
+    </message>
+    <message>
+        <source>Enter your name in “Me:” first: every change is recorded with who made it.</source>
+        <translation>Geben Sie zuerst Ihren Namen bei „Ich:“ ein: Jede Änderung wird mit ihrem Urheber festgehalten.</translation>
+    </message>
+    <message>
+        <source>Cannot set the status of %1</source>
+        <translation>Der Status von %1 kann nicht gesetzt werden</translation>
+    </message>
+    <message>
+        <source>Cannot set the owner of %1</source>
+        <translation>Der Verantwortliche für %1 kann nicht gesetzt werden</translation>
+    </message>
+    <message>
+        <source>Cannot save the note of %1</source>
+        <translation>Die Notiz zu %1 kann nicht gespeichert werden</translation>
+    </message>
+    <message>
+        <source>The rollouts database is not open.</source>
+        <translation>Die Rollout-Datenbank ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>Unknown checklist template “%1”</source>
+        <translation>Unbekannte Checklisten-Vorlage „%1“</translation>
+    </message>
+    <message>
+        <source>Choose at least one checklist.</source>
+        <translation>Wählen Sie mindestens eine Checkliste.</translation>
+    </message>
+    <message>
+        <source>No rollout is open for editing.</source>
+        <translation>Es ist kein Rollout zum Bearbeiten geöffnet.</translation>
+    </message>
+    <message>
+        <source>Sign-off roles</source>
+        <translation>Freigaberollen</translation>
+    </message>
+    <message>
+        <source>One role per line (a removed role&apos;s sign-off is revoked):</source>
+        <translation>Eine Rolle pro Zeile (die Freigabe einer entfernten Rolle wird widerrufen):</translation>
+    </message>
+    <message>
+        <source> · sign-off of %1</source>
+        <translation> · Freigabe durch %1</translation>
+    </message>
+    <message>
+        <source>%1
+Key: %2</source>
+        <translation>%1
+Schlüssel: %2</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <translation>%1: %2 → %3</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(leer)</translation>
+    </message>
+    <message>
+        <source>%1
+old: %2
+new: %3</source>
+        <translation>%1
+alt: %2
+neu: %3</translation>
+    </message>
+    <message>
+        <source>No evidence attached to this item.</source>
+        <translation>An diesen Punkt ist kein Nachweis angehängt.</translation>
+    </message>
+    <message>
+        <source>No evidence in this rollout yet.</source>
+        <translation>Noch keine Nachweise in diesem Rollout.</translation>
+    </message>
+    <message>
+        <source>All evidence of the rollout (select an item for its own).</source>
+        <translation>Alle Nachweise des Rollouts (einen Punkt auswählen, um nur seine zu sehen).</translation>
+    </message>
+    <message>
+        <source>The evidence says OK</source>
+        <translation>Der Nachweis sagt OK</translation>
+    </message>
+    <message>
+        <source>The evidence shows a failure</source>
+        <translation>Der Nachweis zeigt einen Fehlschlag</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · sha256 %3</source>
+        <translation>%1 · %2 · sha256 %3</translation>
+    </message>
+    <message>
+        <source>Mark %1</source>
+        <translation>Als %1 markieren</translation>
+    </message>
+    <message>
+        <source>Assign to me</source>
+        <translation>Mir zuweisen</translation>
+    </message>
+    <message>
+        <source>Clear owner</source>
+        <translation>Verantwortlichen entfernen</translation>
+    </message>
+    <message>
+        <source>Attached “%1” to the rollout.</source>
+        <translation>„%1“ an das Rollout angehängt.</translation>
+    </message>
+    <message>
+        <source>Attached “%1” to %2.</source>
+        <translation>„%1“ an %2 angehängt.</translation>
+    </message>
+    <message>
+        <source>Attach an endpoint suite run</source>
+        <translation>Einen Lauf der Endpoint-Suite anhängen</translation>
+    </message>
+    <message>
+        <source>Endpoint suite runs (*.json)</source>
+        <translation>Läufe der Endpoint-Suite (*.json)</translation>
+    </message>
+    <message>
+        <source>%1 is not an endpoint suite run</source>
+        <translation>%1 ist kein Lauf der Endpoint-Suite</translation>
+    </message>
+    <message numerus="yes">
+        <source>Endpoint suite run %1 attached to %n item(s)</source>
+        <translation>
+            <numerusform>Lauf %1 der Endpoint-Suite an %n Punkt angehängt</numerusform>
+            <numerusform>Lauf %1 der Endpoint-Suite an %n Punkte angehängt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n ticked done</source>
+        <translation>
+            <numerusform>; %n als erledigt abgehakt</numerusform>
+            <numerusform>; %n als erledigt abgehakt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n with failed cases</source>
+        <translation>
+            <numerusform>; %n mit fehlgeschlagenen Testfällen</numerusform>
+            <numerusform>; %n mit fehlgeschlagenen Testfällen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Collecting evidence…</source>
+        <translation>Nachweise werden gesammelt…</translation>
+    </message>
+    <message>
+        <source>Nothing new to collect.</source>
+        <translation>Nichts Neues zu sammeln.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Evidence collected&lt;/b&gt;&lt;br/&gt;</source>
+        <translation>&lt;b&gt;Nachweise gesammelt&lt;/b&gt;&lt;br/&gt;</translation>
+    </message>
+    <message>
+        <source>Criteria evaluated and recorded: %1 pass, %2 fail, %3 no data</source>
+        <translation>Kriterien ausgewertet und festgehalten: %1 bestanden, %2 fehlgeschlagen, %3 keine Daten</translation>
+    </message>
+    <message>
+        <source>PASS</source>
+        <translation>BESTANDEN</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>FEHLSCHLAG</translation>
+    </message>
+    <message>
+        <source>NO DATA</source>
+        <translation>KEINE DATEN</translation>
+    </message>
+    <message>
+        <source>Item: %1</source>
+        <translation>Punkt: %1</translation>
+    </message>
+    <message>
+        <source>This rollout has no success criteria to judge (or they are being judged).</source>
+        <translation>Dieses Rollout hat keine Erfolgskriterien zu beurteilen (oder sie werden gerade beurteilt).</translation>
+    </message>
+    <message>
+        <source>valid ✓</source>
+        <translation>gültig ✓</translation>
+    </message>
+    <message>
+        <source>changed after sign-off ⚠</source>
+        <translation>nach der Freigabe geändert ⚠</translation>
+    </message>
+    <message>
+        <source>tampered ✗</source>
+        <translation>manipuliert ✗</translation>
+    </message>
+    <message>
+        <source>not signed</source>
+        <translation>nicht freigegeben</translation>
+    </message>
+    <message>
+        <source>%1
+Sealed SHA-256: %2
+Current SHA-256: %3</source>
+        <translation>%1
+Versiegelter SHA-256: %2
+Aktueller SHA-256: %3</translation>
+    </message>
+    <message>
+        <source>Sign…</source>
+        <translation>Freigeben…</translation>
+    </message>
+    <message>
+        <source>Show changes</source>
+        <translation>Änderungen anzeigen</translation>
+    </message>
+    <message>
+        <source>Signed off as %1 by %2.</source>
+        <translation>Als %1 von %2 freigegeben.</translation>
+    </message>
+    <message>
+        <source>Changes since %1 signed</source>
+        <translation>Änderungen seit der Freigabe durch %1</translation>
+    </message>
+    <message>
+        <source>(no difference recorded)</source>
+        <translation>(kein Unterschied festgehalten)</translation>
+    </message>
+    <message>
+        <source>The change history could not be read for the report: %1</source>
+        <translation>Der Änderungsverlauf konnte für den Bericht nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Report exported to %1</source>
+        <translation>Bericht nach %1 exportiert</translation>
+    </message>
+</context>
+<context>
+    <name>codex::ui::SignOffDialog</name>
+    <message>
+        <source>Sign off as %1</source>
+        <translation>Als %1 freigeben</translation>
+    </message>
+    <message>
+        <source>Your sign-off seals the report content as it is now. A later change to the checklist, the evidence or the criteria shows as “changed after sign-off”.</source>
+        <translation>Ihre Freigabe versiegelt den Berichtsinhalt in seinem jetzigen Stand. Eine spätere Änderung an der Checkliste, den Nachweisen oder den Kriterien erscheint als „nach der Freigabe geändert“.</translation>
+    </message>
+    <message>
+        <source>Role:</source>
+        <translation>Rolle:</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>Optional comment</source>
+        <translation>Optionaler Kommentar</translation>
+    </message>
+    <message>
+        <source>&amp;Comment:</source>
+        <translation>&amp;Kommentar:</translation>
+    </message>
+    <message>
+        <source>(computed when signing)</source>
+        <translation>(wird beim Freigeben berechnet)</translation>
+    </message>
+    <message>
+        <source>Seals SHA-256:</source>
+        <translation>Versiegelt SHA-256:</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>Freigeben</translation>
     </message>
 </context>
 <context>

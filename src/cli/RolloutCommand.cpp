@@ -253,10 +253,7 @@ int create(CliContext &ctx)
     const QString which = c.parser.value(QStringLiteral("template")).trimmed();
     QList<ChecklistTemplate> templates;
     if (which == QLatin1String("both")) {
-        // In the seeds' order (000 Codex parity, then 004 archive improvements).
-        templates = ChecklistTemplate::builtIn();
-        std::stable_sort(templates.begin(), templates.end(),
-                         [](const ChecklistTemplate &a, const ChecklistTemplate &b) { return a.seed < b.seed; });
+        templates = ChecklistTemplate::builtIn();  // in the seeds' order
     } else if (auto t = ChecklistTemplate::builtIn(which)) {
         templates << *t;
     } else {

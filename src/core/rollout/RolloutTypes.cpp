@@ -1,5 +1,7 @@
 #include "rollout/RolloutTypes.h"
 
+#include <tuple>
+
 #include "common/Sha256.h"
 
 #include <QDir>
@@ -516,7 +518,10 @@ QList<ChecklistTemplate> ChecklistTemplate::builtIn()
             }
             out.append(*t);
         }
-        std::sort(out.begin(), out.end(), [](const ChecklistTemplate &a, const ChecklistTemplate &b) { return a.id < b.id; });
+        // Seed order (000 before 004): a rollout from both lists the Codex parity checklist first.
+        std::sort(out.begin(), out.end(), [](const ChecklistTemplate &a, const ChecklistTemplate &b) {
+            return std::tie(a.seed, a.id) < std::tie(b.seed, b.id);
+        });
         return out;
     }();
     return all;

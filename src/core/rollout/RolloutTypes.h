@@ -71,7 +71,7 @@ struct ChecklistTemplate {
     QStringList roles;          ///< sign-off roles the template names, in order
     QString notes;              ///< what the transcription added or left out (escalation path, added sections)
 
-    /// Built-in templates (resources/rollout/*.json, `:/rollout/`), in id order.
+    /// Built-in templates (resources/rollout/*.json, `:/rollout/`), in seed order (000, then 004).
     static QList<ChecklistTemplate> builtIn();
     static std::optional<ChecklistTemplate> builtIn(const QString &id);
     /// Parses a template file (schema "codex-admin/checklist-template/1"); the error names the
