@@ -715,6 +715,7 @@ void RolloutPage::loadCurrent(bool reset)
 {
     const QString previousKey = selectedItemKey();
     const QString previousName = m_rollout ? m_rollout->name : QString();
+    const qsizetype previousEvidence = m_rollout ? m_rollout->evidence.size() : -1;
     fillRolloutCombo();
     const QString name = currentRollout();
     if (name.isEmpty() || !m_store || !m_store->isOpen()) {
@@ -755,6 +756,9 @@ void RolloutPage::loadCurrent(bool reset)
     else
         fillCriteria({});
     updateButtons();
+    // New evidence can settle a criterion: judge again now rather than at the next 30 s tick.
+    if (m_rollout && previousName == m_rollout->name && m_rollout->evidence.size() != previousEvidence)
+        refreshLiveCriteria();
     Q_EMIT attentionChanged(blockedCount(), changedSignOffCount());
     Q_EMIT reloaded();
 }
@@ -1496,6 +1500,18 @@ SignOffDialog *RolloutPage::openSignOffDialog(const QString &role)
 {
     if (!m_rollout)
         return nullptr;
+    // A sign-off seals a recorded criteria evaluation; record one now when there is none, so the
+    // hash the dialog shows is the one that will be sealed.
+    if (m_rollout->criteria.isEmpty() && !m_readOnly && m_store) {
+        const StoreResult recorded = actions::evaluateAndRecord(*m_store, m_rollout->name, m_workspace.root(), me());
+        if (!recorded) {
+            showStoreError(recorded.message);
+            return nullptr;
+        }
+        loadCurrent(false);
+        if (!m_rollout)
+            return nullptr;
+    }
     const QString sha = QString::fromLatin1(
         QCryptographicHash::hash(ReportBuilder::canonicalContent(*m_rollout), QCryptographicHash::Sha256).toHex());
     auto *dialog = new SignOffDialog(role, me(), sha, this);
@@ -1503,11 +1519,12 @@ SignOffDialog *RolloutPage::openSignOffDialog(const QString &role)
     dialog->setSignHook([this, role](const QString &name, const QString &comment) -> QString {
         if (!m_rollout || m_readOnly)
             return tr("No rollout is open for editing.");
-        const StoreResult r = actions::sign(*m_store, m_rollout->name, role, name, comment, m_workspace.root());
+        SignOff sealed;
+        const StoreResult r = actions::sign(*m_store, m_rollout->name, role, name, comment, m_workspace.root(), &sealed);
         if (!r)
             return r.message;
         loadCurrent(false);
-        m_infoMsg = tr("Signed off as %1 by %2.").arg(role, name);
+        m_infoMsg = tr("Signed off as %1 by %2 (sealed SHA-256 %3…).").arg(role, name, sealed.contentSha256.left(12));
         m_info->showMessage(m_infoMsg.toHtmlEscaped());
         return {};
     });

@@ -526,8 +526,16 @@ Evidence EvidenceCollector::metricSnapshot(const MetricSnapshot &snapshot, const
         if (value(k).isDouble())
             parts << QStringLiteral("%1 %2 ms").arg(QString::fromLatin1(k).chopped(3).replace(QLatin1Char('_'), QLatin1Char(' ')),
                                                     QString::number(value(k).toDouble(), 'f', 0));
-    if (!s.comparisons.isEmpty())
-        parts << plural(s.comparisons.size(), "marker compared", "markers compared");
+    if (!s.comparisons.isEmpty()) {
+        // One comparison per marker and series: count the markers, name the stage.
+        QStringList markers;
+        for (const QJsonValue &c : s.comparisons) {
+            const QString m = c.toObject().value(QStringLiteral("marker")).toString();
+            if (!markers.contains(m))
+                markers << m;
+        }
+        parts << QStringLiteral("before/after %1").arg(markers.join(QStringLiteral(", ")));
+    }
     parts << (s.activeBreaches.isEmpty() ? QStringLiteral("no active breach") : s.activeBreaches.join(QStringLiteral("; ")));
     e.summary = parts.join(QStringLiteral(", "));
     return e;

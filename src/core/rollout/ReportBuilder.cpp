@@ -210,10 +210,15 @@ void htmlTable(QString &out, const Table &t, const QList<int> &badgeColumns = {}
 {
     if (!t.caption.isEmpty())
         out += QStringLiteral("<p class=\"tcap\">%1</p>\n").arg(esc(t.caption));
-    QString head = QStringLiteral("<table class=\"grid\" width=\"100%\" cellspacing=\"0\" cellpadding=\"3\" border=\"1\">\n<thead><tr>");
+    // Chunked (PDF) tables carry their header row in every chunk, and no <thead>: QTextDocument
+    // repeats a <thead> on the next page even when the table ended just above the page break,
+    // drawing it over whatever follows.
+    const bool thead = chunkRows == 0;
+    QString head = QStringLiteral("<table class=\"grid\" width=\"100%\" cellspacing=\"0\" cellpadding=\"3\" border=\"1\">\n");
+    head += thead ? QStringLiteral("<thead><tr>") : QStringLiteral("<tbody>\n<tr>");
     for (const QString &h : t.headers)
         head += QStringLiteral("<th>%1</th>").arg(esc(h));
-    head += QStringLiteral("</tr></thead>\n<tbody>\n");
+    head += thead ? QStringLiteral("</tr></thead>\n<tbody>\n") : QStringLiteral("</tr>\n");
     const QString tail = QStringLiteral("</tbody>\n</table>\n");
     out += head;
     int inChunk = 0;
