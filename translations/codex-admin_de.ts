@@ -4349,10 +4349,6 @@ Aktueller SHA-256: %3</translation>
         <translation>Änderungen anzeigen</translation>
     </message>
     <message>
-        <source>Signed off as %1 by %2.</source>
-        <translation>Als %1 von %2 freigegeben.</translation>
-    </message>
-    <message>
         <source>Changes since %1 signed</source>
         <translation>Änderungen seit der Freigabe durch %1</translation>
     </message>
@@ -4367,6 +4363,10 @@ Aktueller SHA-256: %3</translation>
     <message>
         <source>Report exported to %1</source>
         <translation>Bericht nach %1 exportiert</translation>
+    </message>
+    <message>
+        <source>Signed off as %1 by %2 (sealed SHA-256 %3…).</source>
+        <translation>Freigegeben als %1 von %2 (versiegelter SHA-256 %3…).</translation>
     </message>
 </context>
 <context>

@@ -11,27 +11,13 @@
 
 namespace codex::ui {
 
-DiffDialog::DiffDialog(const QString &fileName, const QString &diff, const QStringList &warnings, bool changedOnDisk,
-                       QWidget *parent)
-    : QDialog(parent)
+QPlainTextEdit *DiffDialog::makeDiffView(const QString &diff, const QString &emptyText, QWidget *parent)
 {
-    setObjectName(QStringLiteral("diffDialog"));
-    setWindowTitle(tr("Review changes to %1").arg(fileName));
-    auto *layout = new QVBoxLayout(this);
-    auto *intro = new QLabel(tr("Only the lines below change; everything else in %1 stays byte for byte. "
-                                "The previous file is kept as a timestamped backup.")
-                                 .arg(fileName),
-                             this);
-    intro->setWordWrap(true);
-    layout->addWidget(intro);
-
-    auto *view = new QPlainTextEdit(this);
-    view->setObjectName(QStringLiteral("diffView"));
+    auto *view = new QPlainTextEdit(parent);
     view->setReadOnly(true);
     view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     view->setLineWrapMode(QPlainTextEdit::NoWrap);
-    view->setPlainText(diff.isEmpty() ? tr("(no changes)") : diff);
-    // Colour the diff like a code review tool does.
+    view->setPlainText(diff.isEmpty() ? emptyText : diff);
     QList<QTextEdit::ExtraSelection> marks;
     for (QTextBlock b = view->document()->begin(); b.isValid(); b = b.next()) {
         const QString t = b.text();
@@ -54,6 +40,25 @@ DiffDialog::DiffDialog(const QString &fileName, const QString &diff, const QStri
         marks.append(sel);
     }
     view->setExtraSelections(marks);
+    return view;
+}
+
+DiffDialog::DiffDialog(const QString &fileName, const QString &diff, const QStringList &warnings, bool changedOnDisk,
+                       QWidget *parent)
+    : QDialog(parent)
+{
+    setObjectName(QStringLiteral("diffDialog"));
+    setWindowTitle(tr("Review changes to %1").arg(fileName));
+    auto *layout = new QVBoxLayout(this);
+    auto *intro = new QLabel(tr("Only the lines below change; everything else in %1 stays byte for byte. "
+                                "The previous file is kept as a timestamped backup.")
+                                 .arg(fileName),
+                             this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *view = makeDiffView(diff, tr("(no changes)"), this);
+    view->setObjectName(QStringLiteral("diffView"));
     layout->addWidget(view, 1);
 
     for (const QString &w : warnings) {

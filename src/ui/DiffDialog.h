@@ -16,6 +16,9 @@ public:
     DiffDialog(const QString &fileName, const QString &diff, const QStringList &warnings, bool changedOnDisk,
                QWidget *parent = nullptr);
     bool overwriteExternalChange() const;
+    /// A read-only, monospaced view of a unified diff coloured like a code review tool
+    /// (added, removed, hunk headers); `emptyText` when there is no diff.
+    static QPlainTextEdit *makeDiffView(const QString &diff, const QString &emptyText, QWidget *parent);
 
 private:
     QCheckBox *m_overwrite = nullptr;

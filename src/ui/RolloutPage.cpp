@@ -2,6 +2,7 @@
 
 #include "rollout/ReportBuilder.h"
 #include "ui/Banner.h"
+#include "ui/DiffDialog.h"
 #include "ui/NewRolloutDialog.h"
 #include "ui/ReportExportDialog.h"
 #include "ui/SignOffDialog.h"
@@ -1548,33 +1549,7 @@ void RolloutPage::showChanges(const QString &role)
     auto *msg = new QLabel(check->message.isEmpty() ? signOffStateText(role) : check->message, dialog);
     msg->setWordWrap(true);
     v->addWidget(msg);
-    auto *view = new QPlainTextEdit(dialog);
-    view->setReadOnly(true);
-    view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    view->setLineWrapMode(QPlainTextEdit::NoWrap);
-    view->setPlainText(check->diff.isEmpty() ? tr("(no difference recorded)") : check->diff);
-    QList<QTextEdit::ExtraSelection> marks;
-    for (QTextBlock b = view->document()->begin(); b.isValid(); b = b.next()) {
-        const QString t = b.text();
-        QColor bg;
-        if (t.startsWith(QLatin1String("+++")) || t.startsWith(QLatin1String("---")))
-            continue;
-        if (t.startsWith(QLatin1Char('+')))
-            bg = QColor(0xe6, 0xff, 0xec);
-        else if (t.startsWith(QLatin1Char('-')))
-            bg = QColor(0xff, 0xeb, 0xe9);
-        else if (t.startsWith(QLatin1String("@@")))
-            bg = QColor(0xdd, 0xf4, 0xff);
-        else
-            continue;
-        QTextEdit::ExtraSelection sel;
-        sel.cursor = QTextCursor(b);
-        sel.format.setBackground(bg);
-        sel.format.setForeground(QColor(0x24, 0x29, 0x2f));
-        sel.format.setProperty(QTextFormat::FullWidthSelection, true);
-        marks.append(sel);
-    }
-    view->setExtraSelections(marks);
+    auto *view = DiffDialog::makeDiffView(check->diff, tr("(no difference recorded)"), dialog);
     v->addWidget(view, 1);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
