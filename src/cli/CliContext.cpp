@@ -38,6 +38,11 @@ int CliContext::fail(const QString &message, int code) const
     return code;
 }
 
+CliContext CliContext::subcommand(const QString &command, const QString &sub) const
+{
+    return {QStringList{args[0] + QLatin1Char(' ') + command + QLatin1Char(' ') + sub} + args.mid(3), out, err};
+}
+
 void CliContext::addConfigOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("profile"),

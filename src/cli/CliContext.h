@@ -41,6 +41,9 @@ struct CliContext {
     QString workspace(const QCommandLineParser &parser) const;
     /// One-line failure on stderr, as every command reports one.
     int fail(const QString &message, int code = 1) const;
+    /// The context of `command sub` ("codex-adminctl config show"): the program name with both
+    /// words, then the arguments after them; the same streams.
+    CliContext subcommand(const QString &command, const QString &sub) const;
 
     /// Adds --profile and --config.
     static void addConfigOptions(QCommandLineParser &parser);

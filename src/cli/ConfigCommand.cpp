@@ -17,16 +17,6 @@ using namespace codex::config;
 
 namespace {
 
-QString severityName(Severity s)
-{
-    switch (s) {
-    case Severity::Info: return QStringLiteral("info");
-    case Severity::Warning: return QStringLiteral("warning");
-    case Severity::Error: return QStringLiteral("error");
-    }
-    return {};
-}
-
 QString text(const ResolvedConfig &rc, const QString &key, bool reveal = false)
 {
     const ResolvedKey *k = rc.find(key);
@@ -243,8 +233,7 @@ int edit(CliContext &ctx, bool set)
 int cli::runConfig(CliContext &ctx)
 {
     const QString sub = ctx.args.value(2);
-    const QStringList rest = QStringList{ctx.args[0] + QStringLiteral(" config ") + sub} + ctx.args.mid(3);
-    CliContext sc{rest, ctx.out, ctx.err};
+    CliContext sc = ctx.subcommand(QStringLiteral("config"), sub);
     if (sub == QLatin1String("show"))
         return show(sc);
     if (sub == QLatin1String("validate"))

@@ -69,11 +69,6 @@ QString countsLine(int done, int items, int blocked, int notApplicable)
     return s;
 }
 
-QString signOffStateLabel(SignOffCheck::State s)
-{
-    return signOffStateName(s);
-}
-
 /// The command's parser, store and rollout, shared by every subcommand.
 class Command {
 public:
@@ -154,7 +149,15 @@ public:
         }
         return all.first().name;
     }
-    std::optional<QString> rolloutName(int *code) { return rolloutName(parser.value(QStringLiteral("rollout")), code); }
+
+    /// Opens the existing database, then rolloutName(): `given` (or --rollout), else the only one.
+    std::optional<QString> openRollout(const QString &given, int *code)
+    {
+        if (!open(false, code))
+            return std::nullopt;
+        return rolloutName(given, code);
+    }
+    std::optional<QString> openRollout(int *code) { return openRollout(parser.value(QStringLiteral("rollout")), code); }
 
     std::optional<actions::LoadedRollout> load(const QString &name, int *code)
     {
@@ -380,7 +383,7 @@ void printSignOffs(CliContext &ctx, const Rollout &r, const QList<SignOffCheck> 
             continue;
         }
         const SignOff &s = check->signOff;
-        ctx.out << "- [x] " << role << " — " << s.name << ", " << fmtTime(s.signedAt) << ": " << signOffStateLabel(check->state)
+        ctx.out << "- [x] " << role << " — " << s.name << ", " << fmtTime(s.signedAt) << ": " << signOffStateName(check->state)
                 << " (sha256 " << s.contentSha256.left(16) << "…)\n";
         if (!s.comment.isEmpty())
             ctx.out << "      comment: " << oneLine(s.comment) << "\n";
@@ -391,7 +394,7 @@ void printSignOffs(CliContext &ctx, const Rollout &r, const QList<SignOffCheck> 
     for (const SignOffCheck &c : checks)
         if (!r.roles.contains(c.signOff.role))
             ctx.out << "- [x] " << c.signOff.role << " — " << c.signOff.name << ", " << fmtTime(c.signOff.signedAt) << ": "
-                    << signOffStateLabel(c.state) << "\n";
+                    << signOffStateName(c.state) << "\n";
 }
 
 int show(CliContext &ctx)
@@ -414,9 +417,7 @@ int show(CliContext &ctx)
             return ctx.fail(QStringLiteral("unknown --status '%1' (accepted: %2)").arg(c.parser.value(QStringLiteral("status")), kStatuses),
                             cli::kUsageError);
     }
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(pos.isEmpty() ? c.parser.value(QStringLiteral("rollout")) : pos.first(), &code);
+    const auto name = c.openRollout(pos.isEmpty() ? c.parser.value(QStringLiteral("rollout")) : pos.first(), &code);
     if (!name)
         return code;
     const auto loaded = c.load(*name, &code);
@@ -571,9 +572,7 @@ int editItem(CliContext &ctx, const QString &sub)
     const auto by = c.by(&code);
     if (!by)
         return code;
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     QString error;
@@ -644,9 +643,7 @@ int attach(CliContext &ctx)
     const auto evidence = EvidenceCollector::fromSuiteFile(path, c.workspace(), *by, &error);
     if (!evidence)
         return ctx.fail(error.isEmpty() ? QStringLiteral("cannot read the suite results %1").arg(path) : error);
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     EvidenceCollector::SuiteMatch match;
@@ -711,9 +708,7 @@ int collect(CliContext &ctx)
         if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
             return ctx.fail(QStringLiteral("--prometheus '%1' is not an http(s) URL with a host").arg(redactUrl(prom)), cli::kUsageError);
     }
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     actions::CollectReport report;
@@ -765,9 +760,7 @@ int evaluate(CliContext &ctx)
     const auto by = c.by(&code);
     if (!by)
         return code;
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     QList<CriterionResult> results;
@@ -811,9 +804,7 @@ int sign(CliContext &ctx)
     const auto by = c.by(&code);
     if (!by)
         return code;
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     SignOff s;
@@ -841,9 +832,7 @@ int verify(CliContext &ctx)
     int code = 0;
     if (!c.parse(&code) || !noPositional(ctx, c.parser, QStringLiteral("rollout verify"), &code))
         return code;
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     const auto loaded = c.load(*name, &code);
@@ -892,9 +881,7 @@ int history(CliContext &ctx)
     int code = 0;
     if (!c.parse(&code) || !noPositional(ctx, c.parser, QStringLiteral("rollout history"), &code))
         return code;
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     QString error;
@@ -968,9 +955,7 @@ int reportExport(CliContext &ctx)
         return ctx.fail(QStringLiteral("%1 exists (use --force to replace it)").arg(path));
     if (QFileInfo(path).isDir())
         return ctx.fail(QStringLiteral("%1 is a folder, not a file").arg(path));
-    if (!c.open(false, &code))
-        return code;
-    const auto name = c.rolloutName(&code);
+    const auto name = c.openRollout(&code);
     if (!name)
         return code;
     const auto loaded = c.load(*name, &code);
@@ -1022,8 +1007,7 @@ int reportExport(CliContext &ctx)
 int cli::runRollout(CliContext &ctx)
 {
     const QString sub = ctx.args.value(2);
-    const QStringList rest = QStringList{ctx.args[0] + QStringLiteral(" rollout ") + sub} + ctx.args.mid(3);
-    CliContext sc{rest, ctx.out, ctx.err};
+    CliContext sc = ctx.subcommand(QStringLiteral("rollout"), sub);
     if (sub == QLatin1String("list"))
         return list(sc);
     if (sub == QLatin1String("new"))
@@ -1052,8 +1036,7 @@ int cli::runRollout(CliContext &ctx)
 int cli::runReport(CliContext &ctx)
 {
     const QString sub = ctx.args.value(2);
-    const QStringList rest = QStringList{ctx.args[0] + QStringLiteral(" report ") + sub} + ctx.args.mid(3);
-    CliContext sc{rest, ctx.out, ctx.err};
+    CliContext sc = ctx.subcommand(QStringLiteral("report"), sub);
     if (sub == QLatin1String("export"))
         return reportExport(sc);
     return ctx.fail(QStringLiteral("report needs a subcommand: export"), kUsageError);

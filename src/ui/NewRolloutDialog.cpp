@@ -1,9 +1,9 @@
 #include "ui/NewRolloutDialog.h"
 
 #include "rollout/RolloutTypes.h"
+#include "ui/SignOffDialog.h"
 
 #include <QCheckBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -38,18 +38,9 @@ NewRolloutDialog::NewRolloutDialog(QWidget *parent) : QDialog(parent)
         box->addWidget(new QLabel(tr("No checklist templates are built in."), this));
     form->addRow(tr("Checklists:"), box);
     layout->addLayout(form);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("errorLabel"));
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b71c1c;"));
-    m_error->hide();
-    layout->addWidget(m_error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_ok = buttons->button(QDialogButtonBox::Ok);
-    m_ok->setText(tr("Create"));
-    connect(buttons, &QDialogButtonBox::accepted, this, &NewRolloutDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    layout->addWidget(buttons);
+    const HookDialogFoot foot = addHookDialogFoot(this, layout, tr("Create"));
+    m_error = foot.error;
+    m_ok = foot.ok;
     connect(m_name, &QLineEdit::textChanged, this, &NewRolloutDialog::validate);
     validate();
     resize(560, sizeHint().height());
@@ -97,12 +88,8 @@ void NewRolloutDialog::accept()
     if (name().isEmpty() || templateIds().isEmpty())
         return;
     if (m_create) {
-        const QString error = m_create(name(), templateIds());
-        if (!error.isEmpty()) {
-            m_error->setText(error);
-            m_error->show();
+        if (!hookSucceeded(m_error, m_create(name(), templateIds())))
             return;
-        }
     }
     QDialog::accept();
 }

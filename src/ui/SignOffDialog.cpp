@@ -11,6 +11,32 @@
 
 namespace codex::ui {
 
+HookDialogFoot addHookDialogFoot(QDialog *dialog, QBoxLayout *layout, const QString &okText)
+{
+    auto *error = new QLabel(dialog);
+    error->setObjectName(QStringLiteral("errorLabel"));
+    error->setWordWrap(true);
+    error->setStyleSheet(QStringLiteral("color: #b71c1c;"));
+    error->hide();
+    layout->addWidget(error);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    QPushButton *ok = buttons->button(QDialogButtonBox::Ok);
+    ok->setText(okText);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);  // virtual: the dialog's own accept()
+    QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    return {error, ok};
+}
+
+bool hookSucceeded(QLabel *errorLabel, const QString &error)
+{
+    if (error.isEmpty())
+        return true;
+    errorLabel->setText(error);
+    errorLabel->show();
+    return false;
+}
+
 SignOffDialog::SignOffDialog(const QString &role, const QString &name, const QString &contentSha256, QWidget *parent)
     : QDialog(parent), m_role(role)
 {
@@ -40,18 +66,9 @@ SignOffDialog::SignOffDialog(const QString &role, const QString &name, const QSt
     sha->setWordWrap(true);
     form->addRow(tr("Seals SHA-256:"), sha);
     layout->addLayout(form);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("errorLabel"));
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b71c1c;"));
-    m_error->hide();
-    layout->addWidget(m_error);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_ok = buttons->button(QDialogButtonBox::Ok);
-    m_ok->setText(tr("Sign"));
-    connect(buttons, &QDialogButtonBox::accepted, this, &SignOffDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    layout->addWidget(buttons);
+    const HookDialogFoot foot = addHookDialogFoot(this, layout, tr("Sign"));
+    m_error = foot.error;
+    m_ok = foot.ok;
     connect(m_name, &QLineEdit::textChanged, this, [this] { m_ok->setEnabled(!this->name().isEmpty()); });
     m_ok->setEnabled(!this->name().isEmpty());
     resize(620, sizeHint().height());
@@ -87,12 +104,8 @@ void SignOffDialog::accept()
     if (name().isEmpty())
         return;
     if (m_sign) {
-        const QString error = m_sign(name(), comment());
-        if (!error.isEmpty()) {
-            m_error->setText(error);
-            m_error->show();
+        if (!hookSucceeded(m_error, m_sign(name(), comment())))
             return;
-        }
     }
     QDialog::accept();
 }

@@ -4,12 +4,23 @@
 
 #include <functional>
 
+class QBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 
 namespace codex::ui {
+
+/// The foot of a rollout dialog whose OK runs a hook (this one and NewRolloutDialog): a hidden
+/// red error label ("errorLabel") and OK (titled `okText`, running the dialog's accept()) / Cancel.
+struct HookDialogFoot {
+    QLabel *error;
+    QPushButton *ok;
+};
+HookDialogFoot addHookDialogFoot(QDialog *dialog, QBoxLayout *layout, const QString &okText);
+/// Shows a hook's error in the dialog, which stays open; true when there is none.
+bool hookSucceeded(QLabel *errorLabel, const QString &error);
 
 /// "Sign…" for one role: the signer's name (prefilled from "Me"), a comment, and the SHA-256 of
 /// the report content the sign-off will seal. OK runs the sign hook; an error stays in the dialog.

@@ -21,6 +21,15 @@ QJsonValue jsonValue(const SchemaKey &key, const QVariant &v, bool reveal)
     }
 }
 
+QJsonObject candidateJson(const SchemaKey &key, const Candidate &c, bool reveal)
+{
+    return {{QStringLiteral("source"), sourceName(c.origin.source)},
+            {QStringLiteral("value"), jsonValue(key, c.value, reveal)},
+            {QStringLiteral("origin"), c.origin.toString()}};
+}
+
+}  // namespace
+
 QString severityName(Severity s)
 {
     switch (s) {
@@ -30,15 +39,6 @@ QString severityName(Severity s)
     }
     return {};
 }
-
-QJsonObject candidateJson(const SchemaKey &key, const Candidate &c, bool reveal)
-{
-    return {{QStringLiteral("source"), sourceName(c.origin.source)},
-            {QStringLiteral("value"), jsonValue(key, c.value, reveal)},
-            {QStringLiteral("origin"), c.origin.toString()}};
-}
-
-}  // namespace
 
 QJsonObject resolvedConfigToJson(const ResolvedConfig &rc, bool reveal)
 {

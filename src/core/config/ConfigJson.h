@@ -12,4 +12,7 @@ namespace codex::config {
 /// and origin), and the issues. URL credentials and secret values are masked unless `reveal`.
 QJsonObject resolvedConfigToJson(const ResolvedConfig &rc, bool reveal);
 
+/// An issue's severity as JSON and `config validate` print it: "info", "warning", "error".
+QString severityName(Severity s);
+
 }  // namespace codex::config

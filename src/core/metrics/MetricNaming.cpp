@@ -4,19 +4,19 @@
 
 namespace codex::metrics {
 
-namespace {
-QString selector(const MetricNaming &n, const QString &metric, bool fiveXX)
+QString MetricNaming::selector(const QString &metric, bool fiveXX) const
 {
     QStringList matchers;
-    if (!n.serviceLabel.isEmpty() && !n.serviceValue.isEmpty())
-        matchers << QStringLiteral("%1=\"%2\"").arg(n.serviceLabel, n.serviceValue);
+    if (!serviceLabel.isEmpty() && !serviceValue.isEmpty())
+        matchers << QStringLiteral("%1=\"%2\"").arg(serviceLabel, serviceValue);
     if (fiveXX)
-        matchers << QStringLiteral("%1=~\"5..\"").arg(n.statusLabel);
+        matchers << QStringLiteral("%1=~\"5..\"").arg(statusLabel);
     if (matchers.isEmpty())
         return metric;
-    return metric + QLatin1Char('{') + matchers.join(n.matcherSeparator) + QLatin1Char('}');
+    return metric + QLatin1Char('{') + matchers.join(matcherSeparator) + QLatin1Char('}');
 }
 
+namespace {
 struct Field {
     const char *key;
     QString MetricNaming::*member;
@@ -42,18 +42,18 @@ const Field kFields[] = {
 
 QString MetricNaming::requestRateQuery(const QString &window) const
 {
-    return QStringLiteral("rate(%1[%2])").arg(selector(*this, requestsCounter, false), window);
+    return QStringLiteral("rate(%1[%2])").arg(selector(requestsCounter, false), window);
 }
 
 QString MetricNaming::errorRateQuery(const QString &window) const
 {
-    return QStringLiteral("rate(%1[%2])").arg(selector(*this, requestsCounter, true), window);
+    return QStringLiteral("rate(%1[%2])").arg(selector(requestsCounter, true), window);
 }
 
 QString MetricNaming::latencyQuery(double q, const QString &window) const
 {
     return QStringLiteral("histogram_quantile(%1, rate(%2[%3]))")
-        .arg(QString::number(q, 'g', 6), selector(*this, durationHistogram + QStringLiteral("_bucket"), false), window);
+        .arg(QString::number(q, 'g', 6), selector(durationHistogram + QStringLiteral("_bucket"), false), window);
 }
 
 QJsonObject MetricNaming::toJson() const

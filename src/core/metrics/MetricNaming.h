@@ -31,6 +31,10 @@ struct MetricNaming {
     /// the seed's own text (so the seed preset renders the seed verbatim).
     QString matcherSeparator = QStringLiteral(", ");
 
+    /// `metric` with this naming's label matchers: the service filter and, with `fiveXX`, the
+    /// 5xx status matcher, e.g. ccproxy_requests_total{service_type="codex", status=~"5.."}.
+    QString selector(const QString &metric, bool fiveXX = false) const;
+
     /// The seed's three PromQL queries in this naming, window e.g. "5m":
     /// request rate, 5xx rate, p95 latency.
     QString requestRateQuery(const QString &window = QStringLiteral("5m")) const;

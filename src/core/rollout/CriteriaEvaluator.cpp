@@ -243,16 +243,24 @@ private:
         return true;
     }
 
-    void errorRateIncrease(const QJsonObject &params, CriterionResult &r)
+    /// The rollout's metric snapshots, newest first; when there is none, r says so (no data).
+    QList<const Evidence *> needSnapshots(CriterionResult &r) const
     {
-        const double threshold = param(params, "threshold_pct", 1.0);
-        r.threshold = QStringLiteral("< %1 pp increase").arg(shortNum(threshold));
         const auto snaps = newestFirst(m_in.evidence, EvidenceKind::MetricSnapshot);
         if (snaps.isEmpty()) {
             r.source = QStringLiteral("metric snapshots");
             r.reason = QStringLiteral("no metric snapshot attached to the rollout");
-            return;
         }
+        return snaps;
+    }
+
+    void errorRateIncrease(const QJsonObject &params, CriterionResult &r)
+    {
+        const double threshold = param(params, "threshold_pct", 1.0);
+        r.threshold = QStringLiteral("< %1 pp increase").arg(shortNum(threshold));
+        const auto snaps = needSnapshots(r);
+        if (snaps.isEmpty())
+            return;
         for (const Evidence *e : snaps) {
             const MetricSnapshot snap = MetricSnapshot::fromJson(e->payload);
             // The latest stage marker compared on the error ratio.
@@ -532,12 +540,9 @@ private:
     void noActiveBreach(CriterionResult &r)
     {
         r.threshold = QStringLiteral("no active threshold breach");
-        const auto snaps = newestFirst(m_in.evidence, EvidenceKind::MetricSnapshot);
-        if (snaps.isEmpty()) {
-            r.source = QStringLiteral("metric snapshots");
-            r.reason = QStringLiteral("no metric snapshot attached to the rollout");
+        const auto snaps = needSnapshots(r);
+        if (snaps.isEmpty())
             return;
-        }
         const Evidence &e = *snaps.first();
         const MetricSnapshot snap = MetricSnapshot::fromJson(e.payload);
         r.source = evidenceName(e, "metric snapshot");

@@ -543,18 +543,6 @@ Evidence EvidenceCollector::metricSnapshot(const MetricSnapshot &snapshot, const
 
 namespace {
 
-QString selector(const metrics::MetricNaming &n, const QString &metric, bool fiveXX)
-{
-    QStringList matchers;
-    if (!n.serviceLabel.isEmpty() && !n.serviceValue.isEmpty())
-        matchers << QStringLiteral("%1=\"%2\"").arg(n.serviceLabel, n.serviceValue);
-    if (fiveXX)
-        matchers << QStringLiteral("%1=~\"5..\"").arg(n.statusLabel);
-    if (matchers.isEmpty())
-        return metric;
-    return metric + QLatin1Char('{') + matchers.join(n.matcherSeparator) + QLatin1Char('}');
-}
-
 double firstValue(const metrics::ApiResult &r)
 {
     if (!r.ok || r.series.isEmpty() || r.series.first().points.isEmpty())
@@ -603,9 +591,9 @@ std::optional<Evidence> EvidenceCollector::metricSnapshotFromPrometheus(const QS
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const qint64 atMs = now.toMSecsSinceEpoch();
     const QString w = QStringLiteral("%1s").arg(std::max<qint64>(1, windowMs / 1000));
-    const QString requests = selector(naming, naming.requestsCounter, false);
-    const QString errors5xx = selector(naming, naming.requestsCounter, true);
-    const QString buckets = selector(naming, naming.durationHistogram + QStringLiteral("_bucket"), false);
+    const QString requests = naming.selector(naming.requestsCounter);
+    const QString errors5xx = naming.selector(naming.requestsCounter, true);
+    const QString buckets = naming.selector(naming.durationHistogram + QStringLiteral("_bucket"));
     const QString rateQ = QStringLiteral("sum(rate(%1[%2]))").arg(requests, w);
     const QString ratioQ = QStringLiteral("(sum(rate(%1[%3])) or vector(0)) / sum(rate(%2[%3]))").arg(errors5xx, requests, w);
     auto latencyQ = [&](double q) {

@@ -453,14 +453,32 @@ struct SignRow {
     SignOffCheck check;
 };
 
-QString checkStateName(SignOffCheck::State s)
+/// How many leading sections two section paths share.
+int commonPrefix(const QStringList &a, const QStringList &b)
 {
-    switch (s) {
-    case SignOffCheck::State::Valid: return QStringLiteral("valid");
-    case SignOffCheck::State::Changed: return QStringLiteral("changed after sign-off");
-    case SignOffCheck::State::Tampered: return QStringLiteral("tampered");
-    }
-    return {};
+    int same = 0;
+    while (same < a.size() && same < b.size() && a.at(same) == b.at(same))
+        ++same;
+    return same;
+}
+
+/// The keys of the items a piece of evidence is attached to, in checklist order.
+QStringList itemsWithEvidence(const Rollout &r, qint64 evidenceId)
+{
+    QStringList keys;
+    for (const RolloutItem &i : r.items)
+        if (i.evidenceIds.contains(evidenceId))
+            keys << i.def.key;
+    return keys;
+}
+
+/// The recorded criteria results as JSON, secrets redacted.
+QJsonArray criteriaJson(const Rollout &r)
+{
+    QJsonArray crit;
+    for (const CriterionResult &c : r.criteria)
+        crit.append(redactJson(c.toJson()));
+    return crit;
 }
 
 /// The depth of an item below its top-level ancestor (parentKey chain).
@@ -649,10 +667,7 @@ QByteArray ReportBuilder::canonicalContent(const Rollout &rollout)
         itemArr.append(io);
     }
     root.insert(QStringLiteral("items"), itemArr);
-    QJsonArray crit;
-    for (const CriterionResult &c : rollout.criteria)
-        crit.append(redactJson(c.toJson()));
-    root.insert(QStringLiteral("criteria"), crit);
+    root.insert(QStringLiteral("criteria"), criteriaJson(rollout));
     return QJsonDocument(root).toJson(QJsonDocument::Compact);
 }
 
@@ -867,7 +882,7 @@ QJsonObject ReportBuilder::toJsonObject() const
                        {QStringLiteral("signed_at"), isoOrNull(s.signedAt)},
                        {QStringLiteral("comment"), red(s.comment)},
                        {QStringLiteral("content_sha256"), s.contentSha256},
-                       {QStringLiteral("state"), checkStateName(row.check.state)},
+                       {QStringLiteral("state"), signOffStateName(row.check.state)},
                        {QStringLiteral("message"), red(row.check.message)}};
         if (!row.check.diff.isEmpty())
             so.insert(QStringLiteral("diff"), red(row.check.diff));
@@ -886,11 +901,7 @@ QJsonObject ReportBuilder::toJsonObject() const
                        {QStringLiteral("source"), redSource(e.source)},
                        {QStringLiteral("passed"), e.passed},
                        {QStringLiteral("sha256"), e.sha256()}};
-        QJsonArray items;
-        for (const RolloutItem &i : m_rollout.items)
-            if (i.evidenceIds.contains(e.id))
-                items.append(i.def.key);
-        eo.insert(QStringLiteral("items"), items);
+        eo.insert(QStringLiteral("items"), QJsonArray::fromStringList(itemsWithEvidence(m_rollout, e.id)));
         if (m_options.includeEvidencePayloads)
             eo.insert(QStringLiteral("payload"), redactJson(e.payload));
         if (!e.png.isEmpty())
@@ -899,10 +910,7 @@ QJsonObject ReportBuilder::toJsonObject() const
     }
     o.insert(QStringLiteral("evidence"), evidence);
 
-    QJsonArray crit;
-    for (const CriterionResult &c : m_rollout.criteria)
-        crit.append(redactJson(c.toJson()));
-    o.insert(QStringLiteral("criteria"), crit);
+    o.insert(QStringLiteral("criteria"), criteriaJson(m_rollout));
 
     if (m_options.includeHistory) {
         QJsonArray hist;
@@ -1036,9 +1044,7 @@ QByteArray ReportBuilder::toMarkdown() const
             prevSection.clear();
         }
         const QStringList &sec = i.def.section;
-        int same = 0;
-        while (same < sec.size() && same < prevSection.size() && sec.at(same) == prevSection.at(same))
-            ++same;
+        const int same = commonPrefix(sec, prevSection);
         if (same < sec.size() || sec.size() != prevSection.size()) {
             for (int l = same; l < sec.size(); ++l)
                 out += QStringLiteral("\n%1 %2\n").arg(QString(std::min(l + 2, 6), QLatin1Char('#')), sec.at(l));
@@ -1098,7 +1104,7 @@ QByteArray ReportBuilder::toMarkdown() const
             cm.replace(QLatin1Char('\n'), QLatin1Char(' '));
             line += QStringLiteral(" — “%1”").arg(cm);
         }
-        line += QStringLiteral(" — sha256 `%1` (%2)\n").arg(s.contentSha256, checkStateName(row.check.state));
+        line += QStringLiteral(" — sha256 `%1` (%2)\n").arg(s.contentSha256, signOffStateName(row.check.state));
         out += line;
         if (row.check.state != SignOffCheck::State::Valid) {
             if (!row.check.message.isEmpty())
@@ -1129,10 +1135,7 @@ QByteArray ReportBuilder::toMarkdown() const
         out += QStringLiteral("- sha256: `%1`\n").arg(e.sha256());
         if (!e.summary.isEmpty())
             out += QStringLiteral("- Summary: %1\n").arg(red(e.summary).replace(QLatin1Char('\n'), QLatin1Char(' ')));
-        QStringList attached;
-        for (const RolloutItem &i : r.items)
-            if (i.evidenceIds.contains(e.id))
-                attached << i.def.key;
+        const QStringList attached = itemsWithEvidence(r, e.id);
         if (!attached.isEmpty())
             out += QStringLiteral("- Items: %1\n").arg(attached.join(QStringLiteral(", ")));
         if (m_options.includeEvidencePayloads) {
@@ -1217,7 +1220,7 @@ QString titleBlockHtml(const ReportBuilder &b, const QList<SignRow> &rows)
                                                                                : QStringLiteral("sig-tampered");
         out += QStringLiteral("<tr><td>%1</td><td dir=\"auto\">%2</td><td>%3</td><td>%4</td></tr>\n")
                    .arg(esc(sr.role), esc(red(sr.check.signOff.name)), esc(human(sr.check.signOff.signedAt)),
-                        badge(cls, checkStateName(sr.check.state)));
+                        badge(cls, signOffStateName(sr.check.state)));
     }
     out += QStringLiteral("</tbody>\n</table>\n");
     // Blocked items next: they are why a rollout is not done.
@@ -1278,9 +1281,7 @@ QByteArray ReportBuilder::toHtml(ImageMode imageMode) const
             prevSection.clear();
         }
         const QStringList &sec = i.def.section;
-        int same = 0;
-        while (same < sec.size() && same < prevSection.size() && sec.at(same) == prevSection.at(same))
-            ++same;
+        const int same = commonPrefix(sec, prevSection);
         if (same < sec.size() || sec.size() != prevSection.size()) {
             for (int l = same; l < sec.size(); ++l) {
                 const int level = std::min(l + 2, 6);
@@ -1337,7 +1338,7 @@ QByteArray ReportBuilder::toHtml(ImageMode imageMode) const
         }
         const SignOff &s = row.check.signOff;
         out += QStringLiteral("<p class=\"item\">%1 <b>%2</b> — %3, %4</p>\n")
-                   .arg(badge(sigClass(row), checkStateName(row.check.state)), esc(row.role), esc(red(s.name)), esc(human(s.signedAt)));
+                   .arg(badge(sigClass(row), signOffStateName(row.check.state)), esc(row.role), esc(red(s.name)), esc(human(s.signedAt)));
         if (!s.comment.isEmpty())
             out += QStringLiteral("<p class=\"note\" style=\"margin-left:22px\" dir=\"auto\">“%1”</p>\n").arg(escLines(red(s.comment)));
         out += QStringLiteral("<p class=\"meta\" style=\"margin-left:22px\">signed content sha256 <code>%1</code></p>\n").arg(esc(s.contentSha256));
@@ -1381,10 +1382,7 @@ QByteArray ReportBuilder::toHtml(ImageMode imageMode) const
         out += QStringLiteral("<p class=\"meta\">sha256 <code>%1</code></p>\n").arg(esc(e.sha256()));
         if (!e.summary.isEmpty())
             out += QStringLiteral("<p class=\"note\" dir=\"auto\">%1</p>\n").arg(escLines(red(e.summary)));
-        QStringList attached;
-        for (const RolloutItem &i : r.items)
-            if (i.evidenceIds.contains(e.id))
-                attached << i.def.key;
+        const QStringList attached = itemsWithEvidence(r, e.id);
         if (!attached.isEmpty())
             out += QStringLiteral("<p class=\"meta\">Items: %1</p>\n").arg(esc(attached.join(QStringLiteral(", "))));
         if (m_options.includeEvidencePayloads) {

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <tuple>
 
 namespace codex::rollout {
 
@@ -351,15 +352,22 @@ struct RolloutStore::Private {
         return false;
     }
 
+    /// Every rollout's name, sorted (for "known: …" in a not-found message); none when unreadable.
+    QStringList rolloutNames(Tx &tx, QString *error)
+    {
+        QStringList names;
+        if (tx.exec(QStringLiteral("SELECT name FROM rollouts ORDER BY name"), {}, error))
+            while (tx.q().next())
+                names.append(tx.q().value(0).toString());
+        return names;
+    }
+
     bool rolloutId(Tx &tx, const QString &name, qint64 *id, QString *error)
     {
         if (!tx.exec(QStringLiteral("SELECT id FROM rollouts WHERE name = ?"), {text(name.trimmed())}, error))
             return false;
         if (!tx.q().next()) {
-            QStringList names;
-            if (tx.exec(QStringLiteral("SELECT name FROM rollouts ORDER BY name"), {}, error))
-                while (tx.q().next())
-                    names.append(tx.q().value(0).toString());
+            const QStringList names = rolloutNames(tx, error);
             *error = names.isEmpty()
                          ? QStringLiteral("No rollout named \"%1\" in %2 (there are none yet)").arg(name, where())
                          : QStringLiteral("No rollout named \"%1\" in %2 (known: %3)").arg(name, where(), names.join(QStringLiteral(", ")));
@@ -391,6 +399,18 @@ struct RolloutStore::Private {
         row->status = statusFromName(tx.q().value(3).toString()).value_or(ItemStatus::Open);
         row->owner = tx.q().value(4).toString();
         row->note = tx.q().value(5).toString();
+        return true;
+    }
+
+    /// A role's sign-off line(s) of the checklist: (item id, key, status).
+    using SignOffLine = std::tuple<qint64, QString, QString>;
+    bool signOffLines(Tx &tx, qint64 rid, const QString &role, QList<SignOffLine> *lines, QString *error)
+    {
+        if (!tx.exec(QStringLiteral("SELECT id, key, status FROM items WHERE rollout_id = ? AND kind = 'signoff' AND role = ?"),
+                     {rid, role}, error))
+            return false;
+        while (tx.q().next())
+            lines->append({tx.q().value(0).toLongLong(), tx.q().value(1).toString(), tx.q().value(2).toString()});
         return true;
     }
 
@@ -535,10 +555,7 @@ struct RolloutStore::Private {
                      {value}, &err))
             return failed();
         if (!tx.q().next()) {
-            QStringList names;
-            if (tx.exec(QStringLiteral("SELECT name FROM rollouts ORDER BY name"), {}, &err))
-                while (tx.q().next())
-                    names.append(tx.q().value(0).toString());
+            const QStringList names = rolloutNames(tx, &err);
             err = names.isEmpty() ? QStringLiteral("No rollout %1 in %2 (there are none yet)").arg(shown, where())
                                   : QStringLiteral("No rollout %1 in %2 (known: %3)").arg(shown, where(), names.join(QStringLiteral(", ")));
             return failed();
@@ -1183,12 +1200,9 @@ StoreResult RolloutStore::sign(const QString &rollout, const QString &role, cons
         return StoreResult::failure(err);
     s.id = tx.q().lastInsertId().toLongLong();
     // The role's sign-off line(s) become done, by the signer.
-    if (!tx.exec(QStringLiteral("SELECT id, key, status FROM items WHERE rollout_id = ? AND kind = 'signoff' AND role = ?"), {rid, role},
-                 &err))
+    QList<Private::SignOffLine> lines;
+    if (!d->signOffLines(tx, rid, role, &lines, &err))
         return StoreResult::failure(err);
-    QList<std::tuple<qint64, QString, QString>> lines;
-    while (tx.q().next())
-        lines.append({tx.q().value(0).toLongLong(), tx.q().value(1).toString(), tx.q().value(2).toString()});
     QString lineKey;
     for (const auto &[itemId, key, status] : std::as_const(lines)) {
         lineKey = key;
@@ -1226,13 +1240,10 @@ StoreResult RolloutStore::revokeSignOff(const QString &rollout, const QString &r
     if (names.isEmpty())
         return StoreResult::failure(QStringLiteral("Rollout \"%1\" has no current sign-off for role \"%2\"").arg(rollout, role));
     const QString at = nowIso();
+    QList<Private::SignOffLine> lines;
     if (!tx.exec(QStringLiteral("UPDATE signoffs SET revoked = 1 WHERE rollout_id = ? AND role = ? AND revoked = 0"), {rid, role}, &err)
-        || !tx.exec(QStringLiteral("SELECT id, key, status FROM items WHERE rollout_id = ? AND kind = 'signoff' AND role = ?"),
-                    {rid, role}, &err))
+        || !d->signOffLines(tx, rid, role, &lines, &err))
         return StoreResult::failure(err);
-    QList<std::tuple<qint64, QString, QString>> lines;
-    while (tx.q().next())
-        lines.append({tx.q().value(0).toLongLong(), tx.q().value(1).toString(), tx.q().value(2).toString()});
     QString lineKey;
     for (const auto &[itemId, key, status] : std::as_const(lines)) {
         lineKey = key;
