@@ -11,13 +11,12 @@
 // Output lines: "name: value unit (target …, PASS|MISS)" or "name: value unit (info)".
 // Environment: BENCH_REPORT_KEEP=FILE keeps a copy of the first PDF; BENCH_NO_HISTORY,
 // BENCH_NO_PAYLOAD, BENCH_NO_PNG leave that part out (to see where the time goes).
-#include "common/Sha256.h"
 #include "models/ReportPdfWriter.h"
 #include "rollout/ReportBuilder.h"
 
+#include "../tests/RolloutSamples.h"
 #include "BenchMachine.h"
 
-#include <QBuffer>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -25,13 +24,10 @@
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QPainter>
-#include <QPainterPath>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -39,45 +35,6 @@ using namespace codex;
 using namespace codex::rollout;
 
 namespace {
-
-QByteArray chartPng(int seed)
-{
-    const int w = 1200, h = 500;
-    QImage img(w, h, QImage::Format_RGB32);
-    img.fill(Qt::white);
-    QPainter p(&img);
-    p.setRenderHint(QPainter::Antialiasing);
-    const QRectF plot(70, 30, w - 100, h - 80);
-    p.setPen(QPen(QColor(0xdd, 0xdd, 0xdd), 1));
-    for (int i = 0; i <= 5; ++i)
-        p.drawLine(QPointF(plot.left(), plot.top() + i * plot.height() / 5), QPointF(plot.right(), plot.top() + i * plot.height() / 5));
-    p.setPen(QPen(Qt::black, 2));
-    p.drawLine(plot.bottomLeft(), plot.bottomRight());
-    p.drawLine(plot.bottomLeft(), plot.topLeft());
-    for (int s = 0; s < 2; ++s) {
-        QPainterPath path;
-        for (int i = 0; i <= 300; ++i) {
-            const double x = plot.left() + i * plot.width() / 300;
-            const double y = plot.center().y() + std::sin(i / (10.0 + s * 7) + seed) * plot.height() / (3 + s) + (i > 180 ? -30 : 0);
-            if (i == 0)
-                path.moveTo(x, y);
-            else
-                path.lineTo(x, y);
-        }
-        p.setPen(QPen(s == 0 ? QColor(0x1f, 0x77, 0xb4) : QColor(0xff, 0x7f, 0x0e), 2.5));
-        p.drawPath(path);
-    }
-    p.setPen(QPen(QColor(0xd6, 0x27, 0x28), 2, Qt::DashLine));
-    p.drawLine(QPointF(plot.left() + plot.width() * 0.6, plot.top()), QPointF(plot.left() + plot.width() * 0.6, plot.bottom()));
-    p.setPen(Qt::black);
-    p.drawText(QPointF(plot.left(), 20), QStringLiteral("chart %1: error ratio and p99").arg(seed + 1));
-    p.end();
-    QByteArray png;
-    QBuffer buf(&png);
-    buf.open(QIODevice::WriteOnly);
-    img.save(&buf, "PNG");
-    return png;
-}
 
 struct Scenario {
     Rollout rollout;
@@ -100,16 +57,10 @@ Scenario makeScenario()
                                   QStringLiteral("Rollback Plan"), QStringLiteral("Post-Deployment"), QStringLiteral("Follow-up")};
     const ItemStatus statuses[] = {ItemStatus::Done, ItemStatus::Open, ItemStatus::Done, ItemStatus::NotApplicable, ItemStatus::Blocked};
     for (int i = 0; i < 200; ++i) {
-        RolloutItem it;
-        it.id = i + 1;
-        it.position = i;
-        it.templateId = QStringLiteral("codex-parity");
-        it.def.key = QStringLiteral("bench.item.%1").arg(i);
-        it.def.section = {sections.at(i / 40), QStringLiteral("Group %1").arg(i / 10)};
-        it.def.text = QStringLiteral("Checklist item %1: verify `ccproxy codex info` and the %2 path").arg(i).arg(i % 2 ? "streaming" : "batch");
-        if (i % 10 > 0 && i % 10 < 4)
-            it.def.parentKey = QStringLiteral("bench.item.%1").arg(i - i % 10);
-        it.status = statuses[i % 5];
+        RolloutItem it = rolloutsamples::item(
+            QStringLiteral("bench.item.%1").arg(i), {sections.at(i / 40), QStringLiteral("Group %1").arg(i / 10)},
+            QStringLiteral("Checklist item %1: verify `ccproxy codex info` and the %2 path").arg(i).arg(i % 2 ? "streaming" : "batch"),
+            statuses[i % 5], i, i % 10 > 0 && i % 10 < 4 ? QStringLiteral("bench.item.%1").arg(i - i % 10) : QString());
         it.owner = QStringLiteral("owner%1").arg(i % 7);
         it.updatedAt = t0.addSecs(i * 60);
         it.updatedBy = QStringLiteral("ada");
@@ -122,97 +73,52 @@ Scenario makeScenario()
         r.items << it;
     }
     for (int c = 0; c < 6; ++c) {
-        Evidence e;
-        e.id = 1000 + c;
-        e.kind = EvidenceKind::MetricSnapshot;
-        e.title = QStringLiteral("Metric snapshot %1 (canary stage %2)").arg(c + 1).arg(c % 3 + 1);
-        e.createdAt = t0.addSecs(c * 600);
-        e.createdBy = QStringLiteral("ada");
-        e.source = QStringLiteral("Monitor page");
-        MetricSnapshot ms;
-        ms.takenAt = e.createdAt;
-        ms.source = QStringLiteral("scrape http://127.0.0.1:9000/metrics");
-        ms.windowMs = 300000;
-        ms.values = QJsonObject{{QStringLiteral("error_ratio"), 0.002 + c * 0.0005},
-                                {QStringLiteral("p50_ms"), 80 + c},
-                                {QStringLiteral("p95_ms"), 180 + c},
-                                {QStringLiteral("p99_ms"), 240 + c},
-                                {QStringLiteral("request_rate"), 42.5}};
-        ms.comparisons = QJsonArray{QJsonObject{{QStringLiteral("marker"), QStringLiteral("canary %1 %").arg(5 * (c + 1))},
-                                                {QStringLiteral("t"), e.createdAt.toString(Qt::ISODate)},
-                                                {QStringLiteral("window_ms"), 300000},
-                                                {QStringLiteral("series"), QStringLiteral("error_ratio")},
-                                                {QStringLiteral("before"), 0.001},
-                                                {QStringLiteral("after"), 0.002 + c * 0.0005},
-                                                {QStringLiteral("before_points"), 30},
-                                                {QStringLiteral("after_points"), 30}}};
-        e.payload = ms.toJson();
-        e.png = chartPng(c);
-        r.evidence << e;
+        const QDateTime at = t0.addSecs(c * 600);
+        r.evidence << rolloutsamples::metricEvidence(
+            1000 + c, QStringLiteral("Metric snapshot %1 (canary stage %2)").arg(c + 1).arg(c % 3 + 1), at,
+            QJsonObject{{QStringLiteral("error_ratio"), 0.002 + c * 0.0005},
+                        {QStringLiteral("p50_ms"), 80 + c},
+                        {QStringLiteral("p95_ms"), 180 + c},
+                        {QStringLiteral("p99_ms"), 240 + c},
+                        {QStringLiteral("request_rate"), 42.5}},
+            QJsonArray{rolloutsamples::comparison(QStringLiteral("canary %1 %").arg(5 * (c + 1)), at.toString(Qt::ISODate), 0.001,
+                                                  0.002 + c * 0.0005)},
+            rolloutsamples::chartPng(c, 2));
     }
-    Evidence suite;
-    suite.id = 2000;
-    suite.kind = EvidenceKind::EndpointSuite;
-    suite.title = QStringLiteral("Endpoint suite: 19 passed, 1 failed (staging)");
-    suite.createdAt = t0;
+    Evidence suite = rolloutsamples::evidence(2000, EvidenceKind::EndpointSuite, QStringLiteral("Endpoint suite: 19 passed, 1 failed (staging)"), t0);
     QJsonArray cases;
     for (int i = 0; i < 20; ++i)
-        cases.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("case-%1").arg(i)},
-                                 {QStringLiteral("verdict"), i == 7 ? QStringLiteral("fail") : QStringLiteral("pass")},
-                                 {QStringLiteral("checklistItem"), QStringLiteral("Checklist item %1").arg(i)},
-                                 {QStringLiteral("reason"), i == 7 ? QStringLiteral("status 500, expected 200") : QString()}});
+        cases.append(rolloutsamples::suiteCase(QStringLiteral("case-%1").arg(i), i == 7 ? QStringLiteral("fail") : QStringLiteral("pass"),
+                                               QStringLiteral("Checklist item %1").arg(i),
+                                               i == 7 ? QStringLiteral("status 500, expected 200") : QString()));
     suite.payload = QJsonObject{{QStringLiteral("suite"), QStringLiteral("codex-parity")}, {QStringLiteral("cases"), cases}};
     r.evidence << suite;
-    Evidence cfg;
-    cfg.id = 2001;
-    cfg.kind = EvidenceKind::ConfigSnapshot;
-    cfg.title = QStringLiteral("Effective configuration");
-    cfg.createdAt = t0;
+    Evidence cfg = rolloutsamples::evidence(2001, EvidenceKind::ConfigSnapshot, QStringLiteral("Effective configuration"), t0);
     QJsonArray keys;
     for (int i = 0; i < 30; ++i)
-        keys.append(QJsonObject{{QStringLiteral("key"), QStringLiteral("archive.key_%1").arg(i)},
-                                {QStringLiteral("value"), QStringLiteral("value %1").arg(i)},
-                                {QStringLiteral("origin"), QStringLiteral("config.toml line %1").arg(i + 3)}});
+        keys.append(rolloutsamples::configKey(QStringLiteral("archive.key_%1").arg(i), QStringLiteral("value %1").arg(i),
+                                              QStringLiteral("config.toml line %1").arg(i + 3)));
     cfg.payload = QJsonObject{{QStringLiteral("profile"), QStringLiteral("archive")}, {QStringLiteral("keys"), keys}};
     r.evidence << cfg;
-    for (int c = 0; c < 8; ++c) {
-        CriterionResult cr;
-        cr.id = QStringLiteral("rule-%1").arg(c);
-        cr.title = QStringLiteral("Criterion %1").arg(c);
-        cr.verdict = c % 3 == 0 ? CriterionResult::Verdict::Pass : c % 3 == 1 ? CriterionResult::Verdict::Fail : CriterionResult::Verdict::NoData;
-        cr.figure = QStringLiteral("p99 %1 ms over 200 restores").arg(200 + c);
-        cr.threshold = QStringLiteral("< 500 ms");
-        cr.window = QStringLiteral("last 24 h");
-        cr.source = QStringLiteral(".codex/evidence/archive_ops.jsonl");
-        cr.evaluatedAt = t0;
-        r.criteria << cr;
-    }
+    for (int c = 0; c < 8; ++c)
+        r.criteria << rolloutsamples::criterion(
+            QStringLiteral("rule-%1").arg(c), QStringLiteral("Criterion %1").arg(c),
+            c % 3 == 0   ? CriterionResult::Verdict::Pass
+            : c % 3 == 1 ? CriterionResult::Verdict::Fail
+                         : CriterionResult::Verdict::NoData,
+            QStringLiteral("p99 %1 ms over 200 restores").arg(200 + c), QStringLiteral("< 500 ms"), QStringLiteral("last 24 h"),
+            QStringLiteral(".codex/evidence/archive_ops.jsonl"), t0);
     for (int s = 0; s < 2; ++s) {
-        SignOff so;
-        so.role = r.roles.at(s);
-        so.name = QStringLiteral("Signer %1").arg(s);
-        so.signedAt = t0;
-        so.comment = QStringLiteral("ok");
-        so.content = ReportBuilder::canonicalContent(r);
-        so.contentSha256 = Sha256::hex(so.content);
+        const SignOff so = rolloutsamples::signOff(r, r.roles.at(s), QStringLiteral("Signer %1").arg(s), QStringLiteral("ok"), t0);
         r.signOffs << so;
-        SignOffCheck ch;
-        ch.signOff = so;
-        ch.currentSha256 = so.contentSha256;
-        sc.checks << ch;
+        sc.checks << rolloutsamples::unchanged(so);
     }
     sc.options.generatedAt = t0.addDays(1);
     sc.options.generatedBy = QStringLiteral("bench");
-    for (int h = 0; h < 300; ++h) {
-        Change c;
-        c.at = t0.addSecs(h * 30);
-        c.by = QStringLiteral("ada");
-        c.itemKey = QStringLiteral("bench.item.%1").arg(h % 200);
-        c.field = QStringLiteral("status");
-        c.oldValue = QStringLiteral("open");
-        c.newValue = QStringLiteral("done");
-        sc.options.history << c;
-    }
+    for (int h = 0; h < 300; ++h)
+        sc.options.history << rolloutsamples::statusChange(t0.addSecs(h * 30), QStringLiteral("ada"),
+                                                           QStringLiteral("bench.item.%1").arg(h % 200), QStringLiteral("open"),
+                                                           QStringLiteral("done"));
     return sc;
 }
 

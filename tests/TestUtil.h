@@ -6,11 +6,19 @@
 #include <QFile>
 #include <QMap>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
+#include <QStringList>
 #include <QTemporaryDir>
 #include <QtTest/QTest>
+
+#ifdef QT_WIDGETS_LIB
+#include <QApplication>
+#include <QImage>
+#include <QWidget>
+#endif
 
 namespace testutil {
 
@@ -68,9 +76,26 @@ inline bool corruptContentHash(const QSqlDatabase &db, const QString &tombstone,
     return q.exec() && q.numRowsAffected() == 1;
 }
 
+/// For a QtTest class's static initMain(): the offscreen platform unless QT_QPA_PLATFORM names one.
+inline void defaultToOffscreen()
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+}
+
 inline QString dataPath(const QString &relative)
 {
     return QStringLiteral(CODEXADMIN_TEST_DATA) + QLatin1Char('/') + relative;
+}
+
+/// The text of a PDF as `pdftotext -layout` lays it out (poppler-utils), or "pdftotext failed: …".
+inline QString pdfText(const QString &pdf)
+{
+    QProcess p;
+    p.start(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
+    if (!p.waitForFinished(30000) || p.exitCode() != 0)
+        return QStringLiteral("pdftotext failed: ") + QString::fromUtf8(p.readAllStandardError());
+    return QString::fromUtf8(p.readAllStandardOutput());
 }
 
 /// What a run of codex-adminctl printed and returned.
@@ -105,6 +130,80 @@ inline CtlRun runCtl(const QString &workspace, const QStringList &args, const QM
     r.out = QString::fromUtf8(r.rawOut);
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+/// `codex-adminctl serve-sim --port 0 <extra>` in its own process (environment: the test's plus
+/// CODEX_ADMIN_NO_FILE_LOG and `env`); url() is the base URL from its line
+/// "… listening on http://127.0.0.1:PORT", empty when it did not say (a warning shows what it printed).
+class SimProcess {
+public:
+    explicit SimProcess(const QStringList &extra = {}, const QMap<QString, QString> &env = {})
+    {
+        m_proc.setProgram(QStringLiteral(CODEXADMIN_CTL));
+        m_proc.setArguments(QStringList{QStringLiteral("serve-sim"), QStringLiteral("--port"), QStringLiteral("0")} + extra);
+        QProcessEnvironment pe = QProcessEnvironment::systemEnvironment();
+        pe.insert(QStringLiteral("CODEX_ADMIN_NO_FILE_LOG"), QStringLiteral("1"));
+        for (auto it = env.cbegin(); it != env.cend(); ++it)
+            pe.insert(it.key(), it.value());
+        m_proc.setProcessEnvironment(pe);
+        m_proc.setProcessChannelMode(QProcess::SeparateChannels);
+        m_proc.start();
+        if (!m_proc.waitForStarted(10000))
+            return;
+        QByteArray seen;
+        const QRegularExpression re(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)"));
+        for (int i = 0; i < 100 && m_url.isEmpty(); ++i) {
+            if (!m_proc.canReadLine() && !m_proc.waitForReadyRead(200)) {
+                if (m_proc.state() != QProcess::Running)
+                    break;
+                continue;
+            }
+            while (m_proc.canReadLine()) {
+                const QByteArray line = m_proc.readLine();
+                seen += line;
+                const auto m = re.match(QString::fromUtf8(line));
+                if (m.hasMatch()) {
+                    m_url = m.captured(1);
+                    break;
+                }
+            }
+        }
+        if (m_url.isEmpty())
+            qWarning("serve-sim did not say where it listens: %s %s", seen.constData(), m_proc.readAllStandardError().constData());
+    }
+    ~SimProcess()
+    {
+        if (m_proc.state() != QProcess::NotRunning) {
+            m_proc.terminate();
+            if (!m_proc.waitForFinished(5000)) {
+                m_proc.kill();
+                m_proc.waitForFinished(5000);
+            }
+        }
+    }
+    SimProcess(const SimProcess &) = delete;
+    SimProcess &operator=(const SimProcess &) = delete;
+    QString url() const { return m_url; }
+
+private:
+    QProcess m_proc;
+    QString m_url;
+};
+#endif
+
+#ifdef QT_WIDGETS_LIB
+/// Grabs `w` (after pending events) and, when CODEX_ADMIN_WRITE_SCREENSHOTS=1, saves it as
+/// docs/screenshots/<name> for the manual; fails the test when nothing could be grabbed or saved.
+inline void shot(QWidget *w, const QString &name)
+{
+    QApplication::processEvents();
+    const QImage image = w->grab().toImage();
+    QVERIFY(!image.isNull());
+    if (qEnvironmentVariableIntValue("CODEX_ADMIN_WRITE_SCREENSHOTS") == 1) {
+        const QString dir = QStringLiteral(CODEXADMIN_SOURCE_DIR) + QStringLiteral("/docs/screenshots");
+        QDir().mkpath(dir);
+        QVERIFY(image.save(dir + QLatin1Char('/') + name));
+    }
 }
 #endif
 

@@ -10,63 +10,7 @@
 
 #include <memory>
 
-namespace {
-
-/// A serve-sim process; the base URL from its first line "… listening on http://127.0.0.1:PORT".
-class SimProcess {
-public:
-    explicit SimProcess(const QStringList &extra = {}, const QMap<QString, QString> &env = {})
-    {
-        m_proc.setProgram(QStringLiteral(CODEXADMIN_CTL));
-        m_proc.setArguments(QStringList{QStringLiteral("serve-sim"), QStringLiteral("--port"), QStringLiteral("0")} + extra);
-        QProcessEnvironment pe = QProcessEnvironment::systemEnvironment();
-        pe.insert(QStringLiteral("CODEX_ADMIN_NO_FILE_LOG"), QStringLiteral("1"));
-        for (auto it = env.cbegin(); it != env.cend(); ++it)
-            pe.insert(it.key(), it.value());
-        m_proc.setProcessEnvironment(pe);
-        m_proc.setProcessChannelMode(QProcess::SeparateChannels);
-        m_proc.start();
-        if (!m_proc.waitForStarted(10000))
-            return;
-        QByteArray seen;
-        const QRegularExpression re(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)"));
-        for (int i = 0; i < 100 && m_url.isEmpty(); ++i) {
-            if (!m_proc.canReadLine() && !m_proc.waitForReadyRead(200)) {
-                if (m_proc.state() != QProcess::Running)
-                    break;
-                continue;
-            }
-            while (m_proc.canReadLine()) {
-                const QByteArray line = m_proc.readLine();
-                seen += line;
-                const auto m = re.match(QString::fromUtf8(line));
-                if (m.hasMatch()) {
-                    m_url = m.captured(1);
-                    break;
-                }
-            }
-        }
-        if (m_url.isEmpty())
-            qWarning("serve-sim did not say where it listens: %s %s", seen.constData(), m_proc.readAllStandardError().constData());
-    }
-    ~SimProcess()
-    {
-        if (m_proc.state() != QProcess::NotRunning) {
-            m_proc.terminate();
-            if (!m_proc.waitForFinished(5000)) {
-                m_proc.kill();
-                m_proc.waitForFinished(5000);
-            }
-        }
-    }
-    QString url() const { return m_url; }
-
-private:
-    QProcess m_proc;
-    QString m_url;
-};
-
-}  // namespace
+using testutil::SimProcess;
 
 class TestCliProbe : public QObject {
     Q_OBJECT

@@ -17,6 +17,7 @@
 namespace {
 
 using testutil::runCtl;
+using testutil::SimProcess;
 
 QString S(const char *s)
 {
@@ -32,60 +33,6 @@ QStringList args(std::initializer_list<const char *> list)
 }
 
 #define CTL_OK(r) QVERIFY2((r).code == 0, qPrintable(QStringLiteral("exit %1\n%2\n%3").arg((r).code).arg((r).out, (r).err)))
-
-/// serve-sim in its own process; the base URL from "… listening on http://127.0.0.1:PORT".
-class SimProcess {
-public:
-    SimProcess()
-    {
-        m_proc.setProgram(QStringLiteral(CODEXADMIN_CTL));
-        m_proc.setArguments({QStringLiteral("serve-sim"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--set"),
-                             QStringLiteral("token-interval-ms=5")});
-        QProcessEnvironment pe = QProcessEnvironment::systemEnvironment();
-        pe.insert(QStringLiteral("CODEX_ADMIN_NO_FILE_LOG"), QStringLiteral("1"));
-        m_proc.setProcessEnvironment(pe);
-        m_proc.start();
-        if (!m_proc.waitForStarted(10000))
-            return;
-        const QRegularExpression re(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)"));
-        for (int i = 0; i < 100 && m_url.isEmpty(); ++i) {
-            if (!m_proc.canReadLine() && !m_proc.waitForReadyRead(200)) {
-                if (m_proc.state() != QProcess::Running)
-                    break;
-                continue;
-            }
-            while (m_proc.canReadLine() && m_url.isEmpty()) {
-                const auto m = re.match(QString::fromUtf8(m_proc.readLine()));
-                if (m.hasMatch())
-                    m_url = m.captured(1);
-            }
-        }
-    }
-    ~SimProcess()
-    {
-        if (m_proc.state() != QProcess::NotRunning) {
-            m_proc.terminate();
-            if (!m_proc.waitForFinished(5000)) {
-                m_proc.kill();
-                m_proc.waitForFinished(5000);
-            }
-        }
-    }
-    QString url() const { return m_url; }
-
-private:
-    QProcess m_proc;
-    QString m_url;
-};
-
-QString runPdfToText(const QString &pdf)
-{
-    QProcess p;
-    p.start(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
-    if (!p.waitForFinished(30000) || p.exitCode() != 0)
-        return QStringLiteral("pdftotext failed: ") + QString::fromUtf8(p.readAllStandardError());
-    return QString::fromUtf8(p.readAllStandardOutput());
-}
 
 QString dbFile(const QTemporaryDir &ws)
 {
@@ -377,7 +324,7 @@ private Q_SLOTS:
         CTL_OK(r);
         const QString pdf = ws.filePath(S("out/report.pdf"));
         QVERIFY(testutil::readFile(pdf).startsWith("%PDF"));
-        const QString text = runPdfToText(pdf);
+        const QString text = testutil::pdfText(pdf);
         QVERIFY2(text.contains(S("Canary 1")), qPrintable(text.left(2000)));
         QVERIFY2(text.contains(S("All unit tests passing")), qPrintable(text.left(2000)));
         QVERIFY2(text.contains(S("Grace Hopper")), qPrintable(text.left(2000)));
@@ -442,7 +389,7 @@ private Q_SLOTS:
     {
         QTemporaryDir ws;
         QVERIFY(newRollout(ws));
-        SimProcess sim;
+        SimProcess sim({S("--set"), S("token-interval-ms=5")});
         QVERIFY(!sim.url().isEmpty());
         const auto probe = runCtl(ws.path(), {S("probe"), S("--base-url"), sim.url(), S("--results"), S("suite.json")});
         CTL_OK(probe);

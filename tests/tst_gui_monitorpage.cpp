@@ -42,7 +42,6 @@ private Q_SLOTS:
     void promQlTabAgainstRealPrometheus();
 
 private:
-    void shot(QWidget *w, const QString &name);
     /// Appends RESTORE / RESTORE_FAIL lines to the evidence log, one per call.
     void appendRestore(const QString &path, int n);
 
@@ -70,18 +69,6 @@ void TestMonitorPage::cleanupTestCase()
 {
     m_traffic->stop();
     QTRY_COMPARE_WITH_TIMEOUT(m_traffic->inFlight(), 0, 20000);
-}
-
-void TestMonitorPage::shot(QWidget *w, const QString &name)
-{
-    QApplication::processEvents();
-    const QImage image = w->grab().toImage();
-    QVERIFY(!image.isNull());
-    if (qEnvironmentVariableIntValue("CODEX_ADMIN_WRITE_SCREENSHOTS") == 1) {
-        const QString dir = QStringLiteral(CODEXADMIN_SOURCE_DIR) + QStringLiteral("/docs/screenshots");
-        QDir().mkpath(dir);
-        QVERIFY(image.save(dir + QLatin1Char('/') + name));
-    }
 }
 
 void TestMonitorPage::appendRestore(const QString &path, int n)
@@ -210,7 +197,7 @@ void TestMonitorPage::liveChartsBreachMarkerExport()
     QCOMPARE(saved->markers.size(), 1);
     QCOMPARE(saved->markers.first().name, QStringLiteral("canary 5 %"));
 
-    shot(&page, QStringLiteral("monitor-breach.png"));
+    testutil::shot(&page, QStringLiteral("monitor-breach.png"));
 
     // latency by endpoint, with the simulator slowed down mid-way
     m_sim->setErrorRate(0.02);
@@ -223,7 +210,7 @@ void TestMonitorPage::liveChartsBreachMarkerExport()
     page.addStageMarker(QStringLiteral("canary 10 %"), QDateTime::currentMSecsSinceEpoch());
     QTRY_VERIFY_WITH_TIMEOUT(page.comparison(QStringLiteral("/p95_ms"))->afterPoints >= 15, 15000);
     QVERIFY(page.comparison(QStringLiteral("/p95_ms"))->after > page.comparison(QStringLiteral("/p95_ms"))->before);
-    shot(&page, QStringLiteral("monitor-latency.png"));
+    testutil::shot(&page, QStringLiteral("monitor-latency.png"));
     o.latencyMeanMs = 15;
     m_sim->setOptions(o);
     m_sim->setErrorRate(0.0);
@@ -382,7 +369,7 @@ void TestMonitorPage::promQlTabAgainstRealPrometheus()
     QVERIFY(answered.wait(15000));
     QVERIFY2(page.promMessage().contains(QLatin1String("No series named request_count")), qPrintable(page.promMessage()));
     QVERIFY2(page.promMessage().contains(QLatin1String("ccproxy_requests_total")), qPrintable(page.promMessage()));
-    shot(&page, QStringLiteral("monitor-promql.png"));
+    testutil::shot(&page, QStringLiteral("monitor-promql.png"));
 }
 
 QTEST_MAIN(TestMonitorPage)

@@ -26,6 +26,9 @@
 #include <QJsonDocument>
 #include <QPointer>
 #include <QListWidget>
+#include <QMenu>
+#include <QTimer>
+#include <QIcon>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -50,15 +53,6 @@ namespace {
 
 const QString kMe = QStringLiteral("Ada Lovelace");
 
-QString pdfText(const QString &pdf)
-{
-    QProcess p;
-    p.start(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), pdf, QStringLiteral("-")});
-    if (!p.waitForFinished(30000) || p.exitCode() != 0)
-        return QStringLiteral("pdftotext failed: ") + QString::fromUtf8(p.readAllStandardError());
-    return QString::fromUtf8(p.readAllStandardOutput());
-}
-
 /// Leaf item keys visible through the filter.
 void visibleKeys(const QAbstractItemModel *m, const QModelIndex &parent, QStringList *keys, QStringList *headings)
 {
@@ -82,7 +76,6 @@ private Q_SLOTS:
     void corruptDatabaseIsReportedByName();
 
 private:
-    void shot(QWidget *w, const QString &name);
     std::optional<rollout::Rollout> stored(const QString &root, const QString &name);
 };
 
@@ -92,18 +85,6 @@ void TestRolloutPage::initTestCase()
     QApplication::setOrganizationName(QStringLiteral("codex-admin-test"));
     QApplication::setApplicationName(QStringLiteral("tst_gui_rolloutpage"));
     QSettings().clear();
-}
-
-void TestRolloutPage::shot(QWidget *w, const QString &name)
-{
-    QApplication::processEvents();
-    const QImage image = w->grab().toImage();
-    QVERIFY(!image.isNull());
-    if (qEnvironmentVariableIntValue("CODEX_ADMIN_WRITE_SCREENSHOTS") == 1) {
-        const QString dir = QStringLiteral(CODEXADMIN_SOURCE_DIR) + QStringLiteral("/docs/screenshots");
-        QDir().mkpath(dir);
-        QVERIFY(image.save(dir + QLatin1Char('/') + name));
-    }
 }
 
 std::optional<rollout::Rollout> TestRolloutPage::stored(const QString &root, const QString &name)
@@ -217,7 +198,7 @@ void TestRolloutPage::fromCreationToSignedExport()
     QVERIFY(!page->hasUnsavedChanges());
     QCOMPARE(stored(ws.path(), page->currentRollout())->item(blockKey)->note, note);
     QVERIFY(page->historyList()->topLevelItemCount() >= 2);  // status and note
-    shot(&w, QStringLiteral("rollout-checklist.png"));
+    testutil::shot(&w, QStringLiteral("rollout-checklist.png"));
 
     // --- the Blocked filter shows that item and its headings only
     page->setFilterMode(RolloutFilterModel::Mode::Blocked);
@@ -270,7 +251,7 @@ void TestRolloutPage::fromCreationToSignedExport()
     QCOMPARE(page->evidenceList()->topLevelItemCount(), 1);
     page->evidenceList()->setCurrentItem(page->evidenceList()->topLevelItem(0));
     QVERIFY(page->findChild<QPlainTextEdit *>(QStringLiteral("evidencePayload"))->toPlainText().contains(QStringLiteral("case-1")));
-    shot(&w, QStringLiteral("rollout-evidence.png"));
+    testutil::shot(&w, QStringLiteral("rollout-evidence.png"));
 
     // --- criteria without data say "no data", never "pass"
     QSignalSpy live(page, &ui::RolloutPage::liveCriteriaUpdated);
@@ -288,8 +269,18 @@ void TestRolloutPage::fromCreationToSignedExport()
             QCOMPARE(crit->item(r, 0)->data(Qt::UserRole).toString(), QStringLiteral("no data"));
     }
     QVERIFY(noData > 0);
+    // The checklist shows the same judgement on the criterion items: a dot and the figure.
+    {
+        const QModelIndex errorRate = page->itemModel()->indexOfKey(QStringLiteral("cp.post.success.error-rate"));
+        QVERIFY(errorRate.isValid());
+        QVERIFY(!errorRate.data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY2(errorRate.data(Qt::ToolTipRole).toString().contains(QStringLiteral("NO DATA")),
+                 qPrintable(errorRate.data(Qt::ToolTipRole).toString()));
+        const QModelIndex plain = page->itemModel()->indexOfKey(QStringLiteral("cp.pre.docs.changelog"));
+        QVERIFY(plain.data(Qt::DecorationRole).isNull());
+    }
     page->bottomTabs()->setCurrentIndex(0);
-    shot(&w, QStringLiteral("rollout-criteria.png"));
+    testutil::shot(&w, QStringLiteral("rollout-criteria.png"));
 
     // --- collect evidence and record the criteria (both off the GUI thread), a metric snapshot
     QSignalSpy collected(page, &ui::RolloutPage::collectFinished);
@@ -309,6 +300,29 @@ void TestRolloutPage::fromCreationToSignedExport()
     QCOMPARE(int(page->rollout()->evidence.size()), before + 1);
     QVERIFY(!page->rollout()->evidence.last().png.isEmpty());
     QCOMPARE(page->evidenceList()->topLevelItemCount(), 1);
+    // Attached to the wrong item? Its context menu takes it off again, recorded in the history.
+    {
+        QTreeWidget *list = page->evidenceList();
+        const QRect rect = list->visualItemRect(list->topLevelItem(0));
+        QTimer::singleShot(0, [] {
+            QTRY_VERIFY(qobject_cast<QMenu *>(QApplication::activePopupWidget()));
+            auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+            QCOMPARE(menu->actions().size(), 1);
+            menu->actions().first()->trigger();
+            menu->close();
+        });
+        Q_EMIT list->customContextMenuRequested(rect.center());
+        QCOMPARE(list->topLevelItemCount(), 0);
+        QVERIFY(stored(ws.path(), page->currentRollout())->item(thirdKey)->evidenceIds.isEmpty());
+        rollout::RolloutStore reader;
+        QVERIFY(reader.open(rollout::RolloutStore::defaultPath(ws.path()), false));
+        const QList<rollout::Change> hist = reader.history(page->currentRollout(), thirdKey);
+        QVERIFY(!hist.isEmpty());
+        QVERIFY2(hist.last().field == QLatin1String("evidence") && hist.last().newValue.isEmpty(),
+                 qPrintable(hist.last().field + QLatin1Char('=') + hist.last().newValue));
+        QVERIFY2(page->attachMetricSnapshot(&error), qPrintable(error));
+        QCOMPARE(list->topLevelItemCount(), 1);
+    }
 
     // --- sign as QA
     QPointer<ui::SignOffDialog> sign = page->openSignOffDialog(QStringLiteral("QA"));
@@ -341,7 +355,7 @@ void TestRolloutPage::fromCreationToSignedExport()
     QVERIFY(page->findChild<QPushButton *>(QStringLiteral("diff-QA")));
     QCOMPARE(page->changedSignOffCount(), 1);
     page->bottomTabs()->setCurrentIndex(1);
-    shot(&w, QStringLiteral("rollout-signoffs.png"));
+    testutil::shot(&w, QStringLiteral("rollout-signoffs.png"));
 
     // --- export PDF through the dialog
     ui::ReportExportDialog *exporter = page->openExportDialog();
@@ -350,14 +364,14 @@ void TestRolloutPage::fromCreationToSignedExport()
     QVERIFY(exporter->path().endsWith(QStringLiteral(".pdf")));
     QTRY_VERIFY_WITH_TIMEOUT(exporter->previewReady(), 30000);
     QVERIFY(exporter->previewPageCount() > 1);
-    shot(exporter, QStringLiteral("rollout-export.png"));
+    testutil::shot(exporter, QStringLiteral("rollout-export.png"));
     const QString pdf = ws.filePath(QStringLiteral("out/report.pdf"));
     exporter->setFormat(rollout::ReportFormat::Pdf);
     exporter->setPath(pdf);
     QVERIFY2(exporter->exportReport(false, &error), qPrintable(error));
     QCOMPARE(exporter->resultPath(), pdf);
     QVERIFY(QFileInfo(pdf).size() > 1000);
-    const QString text = pdfText(pdf);
+    const QString text = testutil::pdfText(pdf);
     QVERIFY2(text.contains(kMe), qPrintable(text.left(2000)));
     QVERIFY(text.contains(QStringLiteral("Codex parity 2026-11")));
     // Not replaced without confirmation.
@@ -401,7 +415,7 @@ void TestRolloutPage::corruptDatabaseIsReportedByName()
     page->collectEvidence();  // nothing to do, no crash
     page->refreshLiveCriteria();
     QCOMPARE(testutil::readFile(path), garbage);
-    shot(&w, QStringLiteral("rollout-corrupt.png"));
+    testutil::shot(&w, QStringLiteral("rollout-corrupt.png"));
 }
 
 QTEST_MAIN(TestRolloutPage)

@@ -6,6 +6,7 @@
 #include "rollout/ReportBuilder.h"
 #include "rollout/RolloutStore.h"
 
+#include "RolloutSamples.h"
 #include "TestUtil.h"
 
 #include <QDir>
@@ -25,21 +26,8 @@ namespace {
 
 const QDateTime kT0 = QDateTime(QDate(2026, 11, 25), QTime(10, 2, 0), Qt::UTC);
 
-RolloutItem mkItem(const QString &key, const QStringList &section, const QString &text, ItemStatus st, int pos,
-                   const QString &parent = {}, ItemKind kind = ItemKind::Check)
-{
-    RolloutItem i;
-    i.id = pos + 1;
-    i.templateId = QStringLiteral("codex-parity");
-    i.def.key = key;
-    i.def.section = section;
-    i.def.text = text;
-    i.def.parentKey = parent;
-    i.def.kind = kind;
-    i.position = pos;
-    i.status = st;
-    return i;
-}
+using rolloutsamples::item;
+using rolloutsamples::signOff;
 
 Rollout makeRollout()
 {
@@ -56,45 +44,41 @@ Rollout makeRollout()
                              QStringLiteral("Stage 1: Internal Testing (Day 1-2)")};
     const QStringList crit{QStringLiteral("Post-Deployment"), QStringLiteral("Success Criteria")};
     int pos = 0;
-    RolloutItem a = mkItem(QStringLiteral("cp.review.reviewed"), review, QStringLiteral("All changes reviewed by at least one other developer"),
-                           ItemStatus::Done, pos++);
+    RolloutItem a = item(QStringLiteral("cp.review.reviewed"), review, QStringLiteral("All changes reviewed by at least one other developer"),
+                         ItemStatus::Done, pos++);
     a.owner = QStringLiteral("grace");
     a.updatedAt = kT0;
     a.updatedBy = QStringLiteral("ada");
     a.note = QStringLiteral("Reviewed in PR #42.\nSecond line of the note.");
     r.items << a;
-    r.items << mkItem(QStringLiteral("cp.review.style"), review, QStringLiteral("Code follows project style guidelines and conventions"),
-                      ItemStatus::Open, pos++);
-    r.items << mkItem(QStringLiteral("cp.testing.unit"), testing, QStringLiteral("All unit tests passing (`pytest tests/unit/`)"),
-                      ItemStatus::NotApplicable, pos++);
-    RolloutItem m = mkItem(QStringLiteral("cp.testing.manual"), testing, QStringLiteral("Manual testing completed for:"), ItemStatus::Done,
-                           pos++, {}, ItemKind::Info);
+    r.items << item(QStringLiteral("cp.review.style"), review, QStringLiteral("Code follows project style guidelines and conventions"),
+                    ItemStatus::Open, pos++);
+    r.items << item(QStringLiteral("cp.testing.unit"), testing, QStringLiteral("All unit tests passing (`pytest tests/unit/`)"),
+                    ItemStatus::NotApplicable, pos++);
+    RolloutItem m = item(QStringLiteral("cp.testing.manual"), testing, QStringLiteral("Manual testing completed for:"), ItemStatus::Done,
+                         pos++, {}, ItemKind::Info);
     r.items << m;
-    RolloutItem s = mkItem(QStringLiteral("cp.testing.manual.responses"), testing, QStringLiteral("Basic Codex responses endpoint"),
-                           ItemStatus::Done, pos++, QStringLiteral("cp.testing.manual"));
+    RolloutItem s = item(QStringLiteral("cp.testing.manual.responses"), testing, QStringLiteral("Basic Codex responses endpoint"),
+                         ItemStatus::Done, pos++, QStringLiteral("cp.testing.manual"));
     s.evidenceIds = {12};
     s.owner = QStringLiteral("linus");
     r.items << s;
-    RolloutItem b = mkItem(QStringLiteral("cp.testing.manual.streaming"), testing, QStringLiteral("Streaming responses"), ItemStatus::Blocked,
-                           pos++, QStringLiteral("cp.testing.manual"));
+    RolloutItem b = item(QStringLiteral("cp.testing.manual.streaming"), testing, QStringLiteral("Streaming responses"), ItemStatus::Blocked,
+                         pos++, QStringLiteral("cp.testing.manual"));
     b.note = QStringLiteral("Proxy buffers SSE; waiting for fix.");
     r.items << b;
-    r.items << mkItem(QStringLiteral("cp.deploy.s1.staging"), stage1, QStringLiteral("Deploy to staging environment"), ItemStatus::Done, pos++);
-    RolloutItem c = mkItem(QStringLiteral("cp.post.success.p99"), crit, QStringLiteral("Restore p99 latency < 500 ms"), ItemStatus::Done, pos++,
-                           {}, ItemKind::Criterion);
+    r.items << item(QStringLiteral("cp.deploy.s1.staging"), stage1, QStringLiteral("Deploy to staging environment"), ItemStatus::Done, pos++);
+    RolloutItem c = item(QStringLiteral("cp.post.success.p99"), crit, QStringLiteral("Restore p99 latency < 500 ms"), ItemStatus::Done, pos++,
+                         {}, ItemKind::Criterion);
     c.def.criterion.id = QStringLiteral("restore-p99");
     r.items << c;
-    r.items << mkItem(QStringLiteral("cp.post.success.errors"), crit, QStringLiteral("Error-rate increase < 1 %"), ItemStatus::Open, pos++, {},
-                      ItemKind::Criterion);
+    r.items << item(QStringLiteral("cp.post.success.errors"), crit, QStringLiteral("Error-rate increase < 1 %"), ItemStatus::Open, pos++, {},
+                    ItemKind::Criterion);
 
-    Evidence suite;
-    suite.id = 12;
-    suite.kind = EvidenceKind::EndpointSuite;
-    suite.title = QStringLiteral("Endpoint suite: 2 passed, 1 failed (staging)");
+    Evidence suite = rolloutsamples::evidence(12, EvidenceKind::EndpointSuite, QStringLiteral("Endpoint suite: 2 passed, 1 failed (staging)"),
+                                              kT0.addSecs(-600), QStringLiteral("ada"),
+                                              QStringLiteral(".codex/reports/endpoint-suite-20261125T095200Z.json"));
     suite.summary = QStringLiteral("codex-parity suite against staging");
-    suite.createdAt = kT0.addSecs(-600);
-    suite.createdBy = QStringLiteral("ada");
-    suite.source = QStringLiteral(".codex/reports/endpoint-suite-20261125T095200Z.json");
     suite.passed = false;
     suite.payload = QJsonObject{
         {QStringLiteral("schema"), QStringLiteral("codex-admin/endpoint-suite/1")},
@@ -104,90 +88,38 @@ Rollout makeRollout()
         {QStringLiteral("profile"), QStringLiteral("ccproxy")},
         {QStringLiteral("counts"), QJsonObject{{QStringLiteral("pass"), 2}, {QStringLiteral("fail"), 1}}},
         {QStringLiteral("cases"),
-         QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("responses-basic")},
-                                {QStringLiteral("verdict"), QStringLiteral("pass")},
-                                {QStringLiteral("checklistItem"), QStringLiteral("Basic Codex responses endpoint")},
-                                {QStringLiteral("reason"), QString()}},
-                    QJsonObject{{QStringLiteral("id"), QStringLiteral("streaming-sse")},
-                                {QStringLiteral("verdict"), QStringLiteral("fail")},
-                                {QStringLiteral("checklistItem"), QStringLiteral("Streaming responses")},
-                                {QStringLiteral("reason"), QStringLiteral("first token after 1480 ms of 1502 ms total")}}}}};
+         QJsonArray{rolloutsamples::suiteCase(QStringLiteral("responses-basic"), QStringLiteral("pass"), QStringLiteral("Basic Codex responses endpoint")),
+                    rolloutsamples::suiteCase(QStringLiteral("streaming-sse"), QStringLiteral("fail"), QStringLiteral("Streaming responses"),
+                                              QStringLiteral("first token after 1480 ms of 1502 ms total"))}}};
     r.evidence << suite;
 
-    Evidence metric;
-    metric.id = 13;
-    metric.kind = EvidenceKind::MetricSnapshot;
-    metric.title = QStringLiteral("Error ratio around canary 5 %");
-    metric.createdAt = kT0.addSecs(-300);
-    metric.createdBy = QStringLiteral("ada");
-    metric.source = QStringLiteral("Monitor page");
-    MetricSnapshot ms;
-    ms.takenAt = kT0.addSecs(-300);
-    ms.source = QStringLiteral("scrape http://127.0.0.1:9000/metrics");
-    ms.windowMs = 300000;
-    ms.values = QJsonObject{{QStringLiteral("error_ratio"), 0.004}, {QStringLiteral("p99_ms"), 212.5}};
-    ms.comparisons = QJsonArray{QJsonObject{{QStringLiteral("marker"), QStringLiteral("canary 5 %")},
-                                            {QStringLiteral("t"), QStringLiteral("2026-11-25T09:40:00Z")},
-                                            {QStringLiteral("window_ms"), 300000},
-                                            {QStringLiteral("series"), QStringLiteral("error_ratio")},
-                                            {QStringLiteral("before"), 0.001},
-                                            {QStringLiteral("after"), 0.004},
-                                            {QStringLiteral("before_points"), 30},
-                                            {QStringLiteral("after_points"), 30}}};
-    metric.payload = ms.toJson();
-    metric.png = QByteArray("\x89PNG\r\n\x1a\nnot-really-a-png", 24);
-    r.evidence << metric;
+    r.evidence << rolloutsamples::metricEvidence(
+        13, QStringLiteral("Error ratio around canary 5 %"), kT0.addSecs(-300),
+        QJsonObject{{QStringLiteral("error_ratio"), 0.004}, {QStringLiteral("p99_ms"), 212.5}},
+        QJsonArray{rolloutsamples::comparison(QStringLiteral("canary 5 %"), QStringLiteral("2026-11-25T09:40:00Z"), 0.001, 0.004)},
+        QByteArray("\x89PNG\r\n\x1a\nnot-really-a-png", 24));
 
-    Evidence cfg;
-    cfg.id = 14;
-    cfg.kind = EvidenceKind::ConfigSnapshot;
-    cfg.title = QStringLiteral("Effective configuration (archive)");
-    cfg.createdAt = kT0.addSecs(-200);
-    cfg.createdBy = QStringLiteral("ada");
+    Evidence cfg = rolloutsamples::evidence(14, EvidenceKind::ConfigSnapshot, QStringLiteral("Effective configuration (archive)"),
+                                            kT0.addSecs(-200), QStringLiteral("ada"));
     cfg.payload = QJsonObject{{QStringLiteral("profile"), QStringLiteral("archive")},
-                              {QStringLiteral("keys"),
-                               QJsonArray{QJsonObject{{QStringLiteral("key"), QStringLiteral("archive.url")},
-                                                      {QStringLiteral("value"), QStringLiteral("postgresql://***@db:5432/archive")},
-                                                      {QStringLiteral("origin"), QStringLiteral("env CODEX_ARCHIVE_URL")}}}}};
+                              {QStringLiteral("keys"), QJsonArray{rolloutsamples::configKey(QStringLiteral("archive.url"),
+                                                                                            QStringLiteral("postgresql://***@db:5432/archive"),
+                                                                                            QStringLiteral("env CODEX_ARCHIVE_URL"))}}};
     r.evidence << cfg;
 
-    CriterionResult p99;
-    p99.id = QStringLiteral("restore-p99");
+    CriterionResult p99 = rolloutsamples::criterion(QStringLiteral("restore-p99"), QStringLiteral("Restore p99 latency"),
+                                                    CriterionResult::Verdict::Pass, QStringLiteral("p99 212 ms over 200 restores"),
+                                                    QStringLiteral("< 500 ms"), QStringLiteral("last 24 h"),
+                                                    QStringLiteral(".codex/evidence/archive_ops.jsonl"), kT0);
     p99.itemKey = QStringLiteral("cp.post.success.p99");
-    p99.title = QStringLiteral("Restore p99 latency");
-    p99.verdict = CriterionResult::Verdict::Pass;
-    p99.figure = QStringLiteral("p99 212 ms over 200 restores");
-    p99.threshold = QStringLiteral("< 500 ms");
-    p99.window = QStringLiteral("last 24 h");
-    p99.source = QStringLiteral(".codex/evidence/archive_ops.jsonl");
-    p99.evaluatedAt = kT0;
     p99.value = 212;
-    CriterionResult er;
-    er.id = QStringLiteral("error-rate-increase");
+    CriterionResult er = rolloutsamples::criterion(QStringLiteral("error-rate-increase"), QStringLiteral("Error-rate increase | across a stage marker"),
+                                                   CriterionResult::Verdict::NoData, QStringLiteral("no data"), QStringLiteral("< 1 %"),
+                                                   QStringLiteral("5 min either side"), QStringLiteral("metric snapshots"), kT0);
     er.itemKey = QStringLiteral("cp.post.success.errors");
-    er.title = QStringLiteral("Error-rate increase | across a stage marker");
-    er.verdict = CriterionResult::Verdict::NoData;
-    er.figure = QStringLiteral("no data");
-    er.threshold = QStringLiteral("< 1 %");
-    er.window = QStringLiteral("5 min either side");
-    er.source = QStringLiteral("metric snapshots");
     er.reason = QStringLiteral("no stage marker in any metric snapshot");
-    er.evaluatedAt = kT0;
     r.criteria = {p99, er};
     return r;
-}
-
-SignOff signWith(const Rollout &r, const QString &role, const QString &name, const QString &comment, const QDateTime &at)
-{
-    SignOff s;
-    s.id = 1;
-    s.role = role;
-    s.name = name;
-    s.comment = comment;
-    s.signedAt = at;
-    s.content = ReportBuilder::canonicalContent(r);
-    s.contentSha256 = Sha256::hex(s.content);
-    return s;
 }
 
 ReportBuilder::Options opts()
@@ -195,15 +127,8 @@ ReportBuilder::Options opts()
     ReportBuilder::Options o;
     o.generatedAt = kT0.addSecs(3600);
     o.generatedBy = QStringLiteral("bob");
-    Change ch;
-    ch.id = 1;
-    ch.at = kT0;
-    ch.by = QStringLiteral("ada");
-    ch.itemKey = QStringLiteral("cp.review.reviewed");
-    ch.field = QStringLiteral("status");
-    ch.oldValue = QStringLiteral("open");
-    ch.newValue = QStringLiteral("done");
-    o.history = {ch};
+    o.history = {rolloutsamples::statusChange(kT0, QStringLiteral("ada"), QStringLiteral("cp.review.reviewed"), QStringLiteral("open"),
+                                              QStringLiteral("done"))};
     return o;
 }
 
@@ -217,10 +142,10 @@ Signed makeSigned()
 {
     Signed s;
     Rollout before = makeRollout();
-    const SignOff devops = signWith(before, QStringLiteral("DevOps"), QStringLiteral("Linus T"), QStringLiteral("ok for canary"), kT0.addSecs(-60));
+    const SignOff devops = signOff(before, QStringLiteral("DevOps"), QStringLiteral("Linus T"), QStringLiteral("ok for canary"), kT0.addSecs(-60));
     s.rollout = before;
     s.rollout.items[1].status = ItemStatus::Done;  // changed after DevOps signed
-    const SignOff dev = signWith(s.rollout, QStringLiteral("Development"), QStringLiteral("Ada Lovelace"), QStringLiteral("Looks good"), kT0);
+    const SignOff dev = signOff(s.rollout, QStringLiteral("Development"), QStringLiteral("Ada Lovelace"), QStringLiteral("Looks good"), kT0);
     s.rollout.signOffs = {dev, devops};
     const QByteArray now = ReportBuilder::canonicalContent(s.rollout);
     SignOffCheck c1;
@@ -288,11 +213,7 @@ sys.exit(1 if p.errors else 0)
 class TestReportBuilder : public QObject {
     Q_OBJECT
 public:
-    static void initMain()
-    {
-        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-            qputenv("QT_QPA_PLATFORM", "offscreen");
-    }
+    static void initMain() { testutil::defaultToOffscreen(); }
 
 private Q_SLOTS:
     void formats();
@@ -374,7 +295,7 @@ void TestReportBuilder::canonicalExcludesSignOffs()
     const Rollout r = makeRollout();
     const QByteArray a = ReportBuilder::canonicalContent(r);
     Rollout s = r;
-    s.signOffs << signWith(r, QStringLiteral("QA"), QStringLiteral("Grace Hopper"), QStringLiteral("fine"), kT0);
+    s.signOffs << signOff(r, QStringLiteral("QA"), QStringLiteral("Grace Hopper"), QStringLiteral("fine"), kT0);
     const QByteArray b = ReportBuilder::canonicalContent(s);
     QCOMPARE(b, a);
     QVERIFY(!b.contains("Grace Hopper"));
@@ -596,12 +517,12 @@ void TestReportBuilder::signOffStatesWithoutChecks()
 {
     // No verification passed in: the builder checks the sign-offs itself.
     Rollout r = makeRollout();
-    SignOff valid = signWith(r, QStringLiteral("Development"), QStringLiteral("Ada Lovelace"), {}, kT0);
-    SignOff tampered = signWith(r, QStringLiteral("QA"), QStringLiteral("Grace Hopper"), {}, kT0);
+    SignOff valid = signOff(r, QStringLiteral("Development"), QStringLiteral("Ada Lovelace"), {}, kT0);
+    SignOff tampered = signOff(r, QStringLiteral("QA"), QStringLiteral("Grace Hopper"), {}, kT0);
     tampered.content.replace("\"done\"", "\"open\"");
     Rollout before = r;
     before.items[0].owner = QStringLiteral("nobody");
-    SignOff changed = signWith(before, QStringLiteral("DevOps"), QStringLiteral("Linus T"), {}, kT0);
+    SignOff changed = signOff(before, QStringLiteral("DevOps"), QStringLiteral("Linus T"), {}, kT0);
     r.signOffs = {valid, tampered, changed};
     const QJsonArray so = ReportBuilder(r, {}, opts()).toJsonObject().value(QStringLiteral("signoffs")).toArray();
     QCOMPARE(so.size(), 3);
@@ -628,7 +549,7 @@ void TestReportBuilder::secretsRedactedEverywhere()
     r.evidence[2].payload = payload;
     r.evidence[2].kind = EvidenceKind::ConfigSnapshot;
     r.criteria[0].source = QStringLiteral("prometheus http://admin:s3cret@prom:9090");
-    SignOff so = signWith(r, QStringLiteral("QA"), QStringLiteral("Grace"), QStringLiteral("signed, Bearer sk-live-123"), kT0);
+    SignOff so = signOff(r, QStringLiteral("QA"), QStringLiteral("Grace"), QStringLiteral("signed, Bearer sk-live-123"), kT0);
     r.signOffs = {so};
     ReportBuilder::Options o = opts();
     Change ch;

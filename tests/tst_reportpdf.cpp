@@ -2,20 +2,17 @@
 // charts to PDF, checked with poppler-utils: pdftotext -layout (items, statuses, signer, figure,
 // "Page 2 of N", the last word of a 100 000-character note), pdfinfo (page count), pdfimages
 // -list (the charts are embedded); renderPage() paints something; write() refuses what it must.
-#include "common/Sha256.h"
 #include "models/ReportPdfWriter.h"
 #include "rollout/ReportBuilder.h"
 
+#include "RolloutSamples.h"
 #include "TestUtil.h"
 
-#include <QBuffer>
 #include <QDir>
 #include <QGuiApplication>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QPainter>
-#include <QPainterPath>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -32,57 +29,7 @@ namespace {
 
 const QDateTime kT0 = QDateTime(QDate(2026, 11, 25), QTime(10, 2, 0), Qt::UTC);
 
-/// A line chart like the Monitor page's: axes, grid, a series, a marker.
-QByteArray chartPng(int seed, int w = 1200, int h = 500)
-{
-    QImage img(w, h, QImage::Format_RGB32);
-    img.fill(Qt::white);
-    QPainter p(&img);
-    p.setRenderHint(QPainter::Antialiasing);
-    const QRectF plot(70, 30, w - 100, h - 80);
-    p.setPen(QPen(QColor(0xdd, 0xdd, 0xdd), 1));
-    for (int i = 0; i <= 5; ++i)
-        p.drawLine(QPointF(plot.left(), plot.top() + i * plot.height() / 5), QPointF(plot.right(), plot.top() + i * plot.height() / 5));
-    p.setPen(QPen(Qt::black, 2));
-    p.drawLine(plot.bottomLeft(), plot.bottomRight());
-    p.drawLine(plot.bottomLeft(), plot.topLeft());
-    QPainterPath path;
-    for (int i = 0; i <= 200; ++i) {
-        const double x = plot.left() + i * plot.width() / 200;
-        const double y = plot.center().y() + std::sin(i / 12.0 + seed) * plot.height() / 3 + (i > 120 ? -40 : 0);
-        if (i == 0)
-            path.moveTo(x, y);
-        else
-            path.lineTo(x, y);
-    }
-    p.setPen(QPen(QColor(0x1f, 0x77, 0xb4), 3));
-    p.drawPath(path);
-    p.setPen(QPen(QColor(0xd6, 0x27, 0x28), 2, Qt::DashLine));
-    p.drawLine(QPointF(plot.left() + plot.width() * 0.6, plot.top()), QPointF(plot.left() + plot.width() * 0.6, plot.bottom()));
-    p.setPen(Qt::black);
-    p.drawText(QPointF(plot.left(), 20), QStringLiteral("error ratio (chart %1)").arg(seed));
-    p.end();
-    QByteArray png;
-    QBuffer buf(&png);
-    buf.open(QIODevice::WriteOnly);
-    img.save(&buf, "PNG");
-    return png;
-}
-
-RolloutItem mkItem(const QString &key, const QStringList &section, const QString &text, ItemStatus st, int pos,
-                   const QString &parent = {})
-{
-    RolloutItem i;
-    i.id = pos + 1;
-    i.templateId = QStringLiteral("codex-parity");
-    i.def.key = key;
-    i.def.section = section;
-    i.def.text = text;
-    i.def.parentKey = parent;
-    i.position = pos;
-    i.status = st;
-    return i;
-}
+using rolloutsamples::item;
 
 struct Fixture {
     Rollout rollout;
@@ -103,74 +50,41 @@ Fixture makeFixture()
     const QStringList review{QStringLiteral("Pre-Deployment Verification"), QStringLiteral("Code Review")};
     const QStringList testing{QStringLiteral("Pre-Deployment Verification"), QStringLiteral("Testing")};
     int pos = 0;
-    RolloutItem a = mkItem(QStringLiteral("a"), review, QStringLiteral("All changes reviewed by at least one other developer"), ItemStatus::Done, pos++);
+    RolloutItem a = item(QStringLiteral("a"), review, QStringLiteral("All changes reviewed by at least one other developer"), ItemStatus::Done, pos++);
     a.owner = QStringLiteral("grace");
     a.updatedAt = kT0;
     a.updatedBy = QStringLiteral("ada");
     a.note = QStringLiteral("Unicode ✓ Zoë 日本語 and RTL: שלום עולם");
     a.evidenceIds = {21};
     r.items << a;
-    r.items << mkItem(QStringLiteral("b"), review, QStringLiteral("No blocking comments or concerns remain unresolved"), ItemStatus::Open, pos++);
-    r.items << mkItem(QStringLiteral("c"), testing, QStringLiteral("Integration tests passing (`pytest tests/integration/`)"),
-                      ItemStatus::NotApplicable, pos++);
-    RolloutItem d = mkItem(QStringLiteral("d"), testing, QStringLiteral("Streaming responses"), ItemStatus::Blocked, pos++);
+    r.items << item(QStringLiteral("b"), review, QStringLiteral("No blocking comments or concerns remain unresolved"), ItemStatus::Open, pos++);
+    r.items << item(QStringLiteral("c"), testing, QStringLiteral("Integration tests passing (`pytest tests/integration/`)"),
+                    ItemStatus::NotApplicable, pos++);
+    RolloutItem d = item(QStringLiteral("d"), testing, QStringLiteral("Streaming responses"), ItemStatus::Blocked, pos++);
     d.note = QStringLiteral("A very long URL: https://example.com/") + QString(300, QLatin1Char('x')) + QStringLiteral(" end.");
     r.items << d;
-    RolloutItem e = mkItem(QStringLiteral("e"), testing, QStringLiteral("Error handling and fallbacks"), ItemStatus::Open, pos++);
+    RolloutItem e = item(QStringLiteral("e"), testing, QStringLiteral("Error handling and fallbacks"), ItemStatus::Open, pos++);
     int w = 0;
     while (f.longNote.size() < 100000 - 20)
         f.longNote += QStringLiteral("lorem%1 ").arg(w++ % 1000);
     f.longNote += QStringLiteral("FINALWORDZQX");
     e.note = f.longNote;
     r.items << e;
-    for (int i = 0; i < 2; ++i) {
-        Evidence m;
-        m.id = 21 + i;
-        m.kind = EvidenceKind::MetricSnapshot;
-        m.title = QStringLiteral("Error ratio chart %1").arg(i + 1);
-        m.createdAt = kT0;
-        m.createdBy = QStringLiteral("ada");
-        MetricSnapshot ms;
-        ms.takenAt = kT0;
-        ms.values = QJsonObject{{QStringLiteral("error_ratio"), 0.004}};
-        m.payload = ms.toJson();
-        m.png = chartPng(i);
-        r.evidence << m;
-    }
-    Evidence suite;
-    suite.id = 23;
-    suite.kind = EvidenceKind::EndpointSuite;
-    suite.title = QStringLiteral("Endpoint suite: 1 passed");
-    suite.createdAt = kT0;
-    QJsonArray cases;
-    cases.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("responses-basic")},
-                             {QStringLiteral("verdict"), QStringLiteral("pass")},
-                             {QStringLiteral("checklistItem"), QStringLiteral("Basic Codex responses endpoint")},
-                             {QStringLiteral("reason"), QStringLiteral("a-very-long-unbroken-reason-") + QString(200, QLatin1Char('y'))}});
-    suite.payload = QJsonObject{{QStringLiteral("cases"), cases}};
+    for (int i = 0; i < 2; ++i)
+        r.evidence << rolloutsamples::metricEvidence(21 + i, QStringLiteral("Error ratio chart %1").arg(i + 1), kT0,
+                                                     QJsonObject{{QStringLiteral("error_ratio"), 0.004}}, {}, rolloutsamples::chartPng(i));
+    Evidence suite = rolloutsamples::evidence(23, EvidenceKind::EndpointSuite, QStringLiteral("Endpoint suite: 1 passed"), kT0);
+    suite.payload = QJsonObject{{QStringLiteral("cases"), QJsonArray{rolloutsamples::suiteCase(
+                                                              QStringLiteral("responses-basic"), QStringLiteral("pass"),
+                                                              QStringLiteral("Basic Codex responses endpoint"),
+                                                              QStringLiteral("a-very-long-unbroken-reason-") + QString(200, QLatin1Char('y')))}}};
     r.evidence << suite;
-    CriterionResult p99;
-    p99.id = QStringLiteral("restore-p99");
-    p99.title = QStringLiteral("Restore p99");
-    p99.verdict = CriterionResult::Verdict::Pass;
-    p99.figure = QStringLiteral("p99 212 ms");
-    p99.threshold = QStringLiteral("< 500 ms");
-    p99.window = QStringLiteral("last 24 h");
-    p99.source = QStringLiteral("evidence log");
-    p99.evaluatedAt = kT0;
-    r.criteria = {p99};
-    SignOff s;
-    s.role = QStringLiteral("Development");
-    s.name = QStringLiteral("Ada Lovelace");
-    s.signedAt = kT0;
-    s.comment = QStringLiteral("Looks good");
-    s.content = ReportBuilder::canonicalContent(r);
-    s.contentSha256 = Sha256::hex(s.content);
+    r.criteria = {rolloutsamples::criterion(QStringLiteral("restore-p99"), QStringLiteral("Restore p99"), CriterionResult::Verdict::Pass,
+                                            QStringLiteral("p99 212 ms"), QStringLiteral("< 500 ms"), QStringLiteral("last 24 h"),
+                                            QStringLiteral("evidence log"), kT0)};
+    const SignOff s = rolloutsamples::signOff(r, QStringLiteral("Development"), QStringLiteral("Ada Lovelace"), QStringLiteral("Looks good"), kT0);
     r.signOffs = {s};
-    SignOffCheck c;
-    c.signOff = s;
-    c.currentSha256 = s.contentSha256;
-    f.checks = {c};
+    f.checks = {rolloutsamples::unchanged(s)};
     return f;
 }
 
@@ -211,11 +125,7 @@ int nonWhite(const QImage &img)
 class TestReportPdf : public QObject {
     Q_OBJECT
 public:
-    static void initMain()
-    {
-        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-            qputenv("QT_QPA_PLATFORM", "offscreen");
-    }
+    static void initMain() { testutil::defaultToOffscreen(); }
 
 private Q_SLOTS:
     void initTestCase();

@@ -49,6 +49,29 @@ void writeAll(const QString &path, const QByteArray &bytes)
     f.write(bytes);
 }
 
+/// A rollouts database at `path` holding one rollout "R" created by alice, closed again.
+bool createWithRollout(const QString &path, const QList<ChecklistTemplate> &templates)
+{
+    RolloutStore s;
+    return s.open(path).ok && s.create("R", templates, "alice").ok;
+}
+
+/// Opening `path` must be refused with a message naming every one of `needles`, and leave its
+/// bytes as they were: empty when so, otherwise what went wrong.
+QString refusedUntouched(RolloutStore &store, const QString &path, const QStringList &needles)
+{
+    const QByteArray before = readAll(path);
+    const StoreResult r = store.open(path);
+    if (r.ok)
+        return QStringLiteral("%1 was opened").arg(path);
+    for (const QString &n : needles)
+        if (!r.message.contains(n))
+            return QStringLiteral("the message \"%1\" does not say \"%2\"").arg(r.message, n);
+    if (readAll(path) != before)
+        return QStringLiteral("%1 was changed").arg(path);
+    return {};
+}
+
 /// A stand-in for ReportBuilder::canonicalContent (another module): sorted compact JSON of the
 /// items' state, without sign-off lines.
 QByteArray content(const Rollout &r)
@@ -355,8 +378,9 @@ private slots:
         e.payload = m.toJson();
         e.payload.insert("note", QStringLiteral("עברית ✓"));
         QByteArray png("\x89PNG\r\n\x1a\n", 8);
+        QRandomGenerator rng(5000);  // seeded: the same bytes every run
         for (int i = 0; i < 5000; ++i)
-            png.append(char(QRandomGenerator::global()->bounded(256)));
+            png.append(char(rng.bounded(256)));
         png.append('\0');
         e.png = png;
         const QString sha = e.sha256();
@@ -552,33 +576,26 @@ private slots:
         const QString path = freshPath();
         QDir().mkpath(QFileInfo(path).absolutePath());
         QByteArray junk;
+        QRandomGenerator rng(8192);  // seeded: the same bytes every run
         for (int i = 0; i < 8192; ++i)
-            junk.append(char(QRandomGenerator::global()->bounded(256)));
+            junk.append(char(rng.bounded(256)));
         writeAll(path, junk);
         RolloutStore store;
-        const StoreResult r = store.open(path);
-        QVERIFY(!r.ok);
+        QString why = refusedUntouched(store, path, {"is not a rollouts database", QFileInfo(path).fileName()});
+        QVERIFY2(why.isEmpty(), qPrintable(why));
         QVERIFY(!store.isOpen());
-        QVERIFY2(r.message.contains("is not a rollouts database") && r.message.contains(QFileInfo(path).fileName()), qPrintable(r.message));
-        QCOMPARE(readAll(path), junk);
         QVERIFY(!QFile::exists(path + "-wal") && !QFile::exists(path + "-journal"));
 
         // A truncated copy of a real rollouts database.
         const QString good = freshPath();
-        {
-            RolloutStore s;
-            QVERIFY(s.open(good).ok);
-            QVERIFY(s.create("R", both(), "alice").ok);
-        }
+        QVERIFY(createWithRollout(good, both()));
         QByteArray half = readAll(good);
         QVERIFY(half.size() > 8192);
         half = half.left(half.size() / 2);
         half.replace(4096, 1024, QByteArray(1024, '\xff'));
         writeAll(path, half);
-        const StoreResult r2 = store.open(path);
-        QVERIFY(!r2.ok);
-        QVERIFY2(r2.message.contains("not a rollouts database"), qPrintable(r2.message));
-        QCOMPARE(readAll(path), half);
+        why = refusedUntouched(store, path, {"not a rollouts database"});
+        QVERIFY2(why.isEmpty(), qPrintable(why));
     }
 
     void foreignSqliteIsRefused()
@@ -590,12 +607,9 @@ private slots:
             QVERIFY(raw.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"));
             QVERIFY(raw.exec("INSERT INTO customers (name) VALUES ('x')"));
         }
-        const QByteArray bytes = readAll(path);
         RolloutStore store;
-        const StoreResult r = store.open(path);
-        QVERIFY(!r.ok);
-        QVERIFY2(r.message.contains("not a rollouts database") && r.message.contains("customers"), qPrintable(r.message));
-        QCOMPARE(readAll(path), bytes);
+        const QString why = refusedUntouched(store, path, {"not a rollouts database", "customers"});
+        QVERIFY2(why.isEmpty(), qPrintable(why));
 
         // An empty file is adopted (SQLite treats it as an empty database).
         const QString empty = freshPath();
@@ -615,22 +629,15 @@ private slots:
     void newerSchemaIsRefused()
     {
         const QString path = freshPath();
-        {
-            RolloutStore s;
-            QVERIFY(s.open(path).ok);
-            QVERIFY(s.create("R", {tmpl("codex-parity")}, "alice").ok);
-        }
+        QVERIFY(createWithRollout(path, {tmpl("codex-parity")}));
         {
             RawDb raw(path);
             QCOMPARE(raw.value("PRAGMA user_version").toInt(), 1);
             QVERIFY(raw.exec("PRAGMA user_version = 7"));
         }
-        const QByteArray bytes = readAll(path);
         RolloutStore store;
-        const StoreResult r = store.open(path);
-        QVERIFY(!r.ok);
-        QVERIFY2(r.message.contains("written by a newer Codex Admin (schema 7, this build knows 1)"), qPrintable(r.message));
-        QCOMPARE(readAll(path), bytes);
+        const QString why = refusedUntouched(store, path, {"written by a newer Codex Admin (schema 7, this build knows 1)"});
+        QVERIFY2(why.isEmpty(), qPrintable(why));
     }
 
     void lockedDatabase()
