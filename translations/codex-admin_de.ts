@@ -660,6 +660,22 @@
         <source>Evidence</source>
         <translation>Nachweise</translation>
     </message>
+    <message>
+        <source>PASS</source>
+        <translation>BESTANDEN</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>FEHLSCHLAG</translation>
+    </message>
+    <message>
+        <source>NO DATA</source>
+        <translation>KEINE DATEN</translation>
+    </message>
+    <message>
+        <source>Criterion: %1 — %2 (threshold %3)</source>
+        <translation>Kriterium: %1 — %2 (Schwellenwert %3)</translation>
+    </message>
 </context>
 <context>
     <name>codex::models::SseEventModel</name>
@@ -4367,6 +4383,10 @@ Aktueller SHA-256: %3</translation>
     <message>
         <source>Signed off as %1 by %2 (sealed SHA-256 %3…).</source>
         <translation>Freigegeben als %1 von %2 (versiegelter SHA-256 %3…).</translation>
+    </message>
+    <message>
+        <source>Detach from this item</source>
+        <translation>Von diesem Punkt lösen</translation>
     </message>
 </context>
 <context>

@@ -3,9 +3,60 @@
 #include <QBrush>
 #include <QColor>
 #include <QFont>
+#include <QIcon>
+#include <QPainter>
+#include <QPixmap>
 #include <QLocale>
 
 namespace codex::models {
+
+namespace {
+
+QString verdictText(rollout::CriterionResult::Verdict v)
+{
+    switch (v) {
+    case rollout::CriterionResult::Verdict::Pass: return RolloutItemModel::tr("PASS");
+    case rollout::CriterionResult::Verdict::Fail: return RolloutItemModel::tr("FAIL");
+    case rollout::CriterionResult::Verdict::NoData: return RolloutItemModel::tr("NO DATA");
+    }
+    return {};
+}
+
+/// A filled dot in the verdict's colour (the same colours as the criteria table).
+QIcon verdictDot(rollout::CriterionResult::Verdict v)
+{
+    static QHash<int, QIcon> cache;
+    auto it = cache.constFind(int(v));
+    if (it != cache.constEnd())
+        return *it;
+    const QColor c = v == rollout::CriterionResult::Verdict::Pass   ? QColor(46, 125, 50)
+                     : v == rollout::CriterionResult::Verdict::Fail ? QColor(198, 40, 40)
+                                                                     : QColor(117, 117, 117);
+    QPixmap pm(12, 12);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(c);
+    p.drawEllipse(1, 1, 10, 10);
+    p.end();
+    return *cache.insert(int(v), QIcon(pm));
+}
+
+}  // namespace
+
+void RolloutItemModel::setVerdicts(const QList<rollout::CriterionResult> &results)
+{
+    m_verdicts.clear();
+    for (const rollout::CriterionResult &r : results)
+        if (!r.itemKey.isEmpty())
+            m_verdicts.insert(r.itemKey, r);
+    for (auto it = m_nodeOfItem.cbegin(); it != m_nodeOfItem.cend(); ++it)
+        if (m_items[it.key()].def.kind == rollout::ItemKind::Criterion) {
+            const QModelIndex idx = indexOf(it.value(), ItemColumn);
+            Q_EMIT dataChanged(idx, idx, {Qt::DecorationRole, Qt::ToolTipRole});
+        }
+}
 
 using namespace codex::rollout;
 
@@ -333,9 +384,22 @@ QVariant RolloutItemModel::data(const QModelIndex &index, int role) const
             return f;
         }
         return {};
+    case Qt::DecorationRole:
+        if (col == ItemColumn) {
+            const auto v = m_verdicts.constFind(it.def.key);
+            if (v != m_verdicts.constEnd())
+                return verdictDot(v->verdict);
+        }
+        return {};
     case Qt::ToolTipRole:
-        if (col == ItemColumn)
-            return it.def.detail.isEmpty() ? it.def.text : it.def.text + QStringLiteral("\n\n") + it.def.detail;
+        if (col == ItemColumn) {
+            QString tip = it.def.detail.isEmpty() ? it.def.text : it.def.text + QStringLiteral("\n\n") + it.def.detail;
+            const auto v = m_verdicts.constFind(it.def.key);
+            if (v != m_verdicts.constEnd())
+                tip = tr("Criterion: %1 — %2 (threshold %3)").arg(verdictText(v->verdict), v->figure, v->threshold)
+                      + QStringLiteral("\n\n") + tip;
+            return tip;
+        }
         if (col == NoteColumn && !it.note.isEmpty())
             return it.note.left(2000);
         if (col == UpdatedColumn && it.updatedAt.isValid())

@@ -48,6 +48,10 @@ public:
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
     bool isReadOnly() const { return m_readOnly; }
 
+    /// The latest judgement of the success criteria: criterion items show it as a coloured dot
+    /// (green pass, red fail, grey no data) with the figure in the tooltip.
+    void setVerdicts(const QList<rollout::CriterionResult> &results);
+
     QModelIndex indexOfKey(const QString &key, int column = 0) const;
     const rollout::RolloutItem *itemAt(const QModelIndex &index) const;
     const rollout::RolloutItem *item(const QString &key) const;
@@ -85,6 +89,7 @@ private:
     QHash<QString, int> m_byKey;
     QHash<int, Node *> m_nodeOfItem;
     QStringList m_templateIds;
+    QHash<QString, rollout::CriterionResult> m_verdicts;  ///< by item key
     Editor m_editor;
     bool m_readOnly = false;
 };

@@ -559,6 +559,28 @@ QWidget *RolloutPage::buildEvidenceDrawer()
     connect(m_attachMetric, &QPushButton::clicked, this, [this] { attachMetricSnapshot(); });
     connect(m_attachHealth, &QPushButton::clicked, this, [this] { attachHealthCheck(); });
     connect(m_attachConfig, &QPushButton::clicked, this, [this] { attachConfigSnapshot(); });
+    // Evidence attached to the wrong item can be taken off it again (recorded like any change).
+    m_evidenceList->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_evidenceList, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QTreeWidgetItem *row = m_evidenceList->itemAt(pos);
+        const QString key = selectedItemKey();
+        if (!row || key.isEmpty() || !m_rollout || m_readOnly)
+            return;
+        const qint64 id = row->data(0, Qt::UserRole).toLongLong();
+        QMenu menu(this);
+        menu.addAction(tr("Detach from this item"), this, [this, id, key] {
+            if (me().isEmpty()) {
+                showStoreError(needNameText());
+                return;
+            }
+            if (const StoreResult r = m_store->detachEvidence(m_rollout->name, id, key, me()); !r) {
+                showStoreError(r.message);
+                return;
+            }
+            loadCurrent(false);
+        });
+        menu.exec(m_evidenceList->viewport()->mapToGlobal(pos));
+    });
     return box;
 }
 
@@ -837,12 +859,17 @@ void RolloutPage::updateButtons()
 // ---------------------------------------------------------------------------------------------
 // edits
 
+QString RolloutPage::needNameText()
+{
+    return tr("Enter your name in “Me:” first: every change is recorded with who made it.");
+}
+
 bool RolloutPage::editItem(const QString &key, const QString &field, const QVariant &value)
 {
     if (m_readOnly || !m_rollout || !m_store)
         return false;
     if (me().isEmpty()) {
-        showStoreError(tr("Enter your name in “Me:” first: every change is recorded with who made it."));
+        showStoreError(needNameText());
         return false;
     }
     StoreResult r;
@@ -952,7 +979,7 @@ bool RolloutPage::createRollout(const QString &name, const QStringList &template
     if (m_readOnly || !m_store) {
         err = m_bannerMsg.isEmpty() ? tr("The rollouts database is not open.") : m_bannerMsg;
     } else if (me().isEmpty()) {
-        err = tr("Enter your name in “Me:” first: every change is recorded with who made it.");
+        err = needNameText();
     } else if (StoreResult opened = m_store->isOpen() ? StoreResult::success() : m_store->open(storePath(), true); !opened) {
         err = opened.message;
         showStoreError(err);
@@ -1391,6 +1418,7 @@ void RolloutPage::showEvent(QShowEvent *event)
 
 void RolloutPage::fillCriteria(const QList<CriterionResult> &results)
 {
+    m_model->setVerdicts(results);
     m_criteria->setRowCount(int(results.size()));
     for (int row = 0; row < results.size(); ++row) {
         const CriterionResult &c = results[row];

@@ -131,6 +131,8 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    /// "Enter your name in “Me:” first…": every change is recorded with who made it.
+    static QString needNameText();
     struct WorkResult {
         rollout::StoreResult result;
         QStringList lines;
