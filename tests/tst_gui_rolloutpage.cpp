@@ -74,6 +74,7 @@ private Q_SLOTS:
     void initTestCase();
     void fromCreationToSignedExport();
     void corruptDatabaseIsReportedByName();
+    void signDialogShowsTheHashItSeals();
 
 private:
     std::optional<rollout::Rollout> stored(const QString &root, const QString &name);
@@ -416,6 +417,33 @@ void TestRolloutPage::corruptDatabaseIsReportedByName()
     page->refreshLiveCriteria();
     QCOMPARE(testutil::readFile(path), garbage);
     testutil::shot(&w, QStringLiteral("rollout-corrupt.png"));
+}
+
+void TestRolloutPage::signDialogShowsTheHashItSeals()
+{
+    // No criteria evaluation recorded yet: signing records one first, and the hash the dialog
+    // shows must be the one that gets sealed, not the content before that recording.
+    QTemporaryDir ws;
+    QVERIFY(ws.isValid());
+    QVERIFY(QDir().mkpath(ws.filePath(QStringLiteral(".codex"))));
+    ui::MainWindow w;
+    w.openWorkspace(ws.path());
+    ui::RolloutPage *page = w.rolloutPage();
+    page->setMe(kMe);
+    QString error;
+    QVERIFY2(page->createRollout(QStringLiteral("Fresh"), {QStringLiteral("codex-parity")}, &error), qPrintable(error));
+    QVERIFY(page->rollout() && page->rollout()->criteria.isEmpty());
+    QPointer<ui::SignOffDialog> sign = page->openSignOffDialog(QStringLiteral("Development"));
+    QVERIFY(sign);
+    const QString shown = sign->contentSha256();
+    QCOMPARE(shown.size(), 64);
+    QTest::mouseClick(sign->okButton(), Qt::LeftButton);
+    QTRY_VERIFY(!sign);
+    const auto db = stored(ws.path(), QStringLiteral("Fresh"));
+    QVERIFY(db && db->signOffs.size() == 1);
+    QCOMPARE(db->signOffs.first().contentSha256, shown);
+    QVERIFY(!db->criteria.isEmpty());
+    QCOMPARE(page->signOffStateText(QStringLiteral("Development")), QStringLiteral("valid ✓"));
 }
 
 QTEST_MAIN(TestRolloutPage)

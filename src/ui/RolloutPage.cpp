@@ -1,5 +1,6 @@
 #include "ui/RolloutPage.h"
 
+#include "common/Sha256.h"
 #include "rollout/ReportBuilder.h"
 #include "ui/Banner.h"
 #include "ui/DiffDialog.h"
@@ -10,7 +11,6 @@
 #include <QApplication>
 #include <QButtonGroup>
 #include <QComboBox>
-#include <QCryptographicHash>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -1541,8 +1541,7 @@ SignOffDialog *RolloutPage::openSignOffDialog(const QString &role)
         if (!m_rollout)
             return nullptr;
     }
-    const QString sha = QString::fromLatin1(
-        QCryptographicHash::hash(ReportBuilder::canonicalContent(*m_rollout), QCryptographicHash::Sha256).toHex());
+    const QString sha = Sha256::hex(ReportBuilder::canonicalContent(*m_rollout));
     auto *dialog = new SignOffDialog(role, me(), sha, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setSignHook([this, role](const QString &name, const QString &comment) -> QString {

@@ -38,7 +38,7 @@ bool hookSucceeded(QLabel *errorLabel, const QString &error)
 }
 
 SignOffDialog::SignOffDialog(const QString &role, const QString &name, const QString &contentSha256, QWidget *parent)
-    : QDialog(parent), m_role(role)
+    : QDialog(parent), m_role(role), m_contentSha256(contentSha256)
 {
     setObjectName(QStringLiteral("signOffDialog"));
     setWindowTitle(tr("Sign off as %1").arg(role));

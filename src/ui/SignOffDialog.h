@@ -33,6 +33,7 @@ public:
 
     void setSignHook(SignHook hook) { m_sign = std::move(hook); }
     QString role() const { return m_role; }
+    QString contentSha256() const { return m_contentSha256; }  ///< the hash shown: what OK seals
     void setName(const QString &name);
     QString name() const;
     void setComment(const QString &comment);
@@ -44,6 +45,7 @@ public:
 
 private:
     QString m_role;
+    QString m_contentSha256;
     QLineEdit *m_name;
     QPlainTextEdit *m_comment;
     QLabel *m_error;
